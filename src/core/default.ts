@@ -1,0 +1,47 @@
+import { createShutdown, type ManualShutdownOptions, type Shutdown } from './shutdown.js';
+import type { Hook, HookOptions, ShutdownReport } from './types.js';
+
+// Keyed by major version: two copies of a compatible version in one process share one registry,
+// one set of listeners and one order; an incompatible major keeps its own.
+const KEY = Symbol.for('shutdown-hooks.default.v0');
+
+type WithDefault = typeof globalThis & { [KEY]?: Shutdown };
+
+/** The process-wide instance behind the module-level functions. Creating it adds no listener. */
+export function getDefaultShutdown(): Shutdown {
+  const holder = globalThis as WithDefault;
+  holder[KEY] ??= createShutdown();
+  return holder[KEY];
+}
+
+/**
+ * Registers a cleanup hook on the process-wide registry. Returns its unregister function.
+ *
+ * @example
+ * onShutdown('db', () => pool.end(), { priority: Priority.RESOURCE, timeout: 2000 });
+ */
+export function onShutdown(name: string, hook: Hook, options?: HookOptions): () => void {
+  return getDefaultShutdown().onShutdown(name, hook, options);
+}
+
+/** True once the process-wide shutdown has begun. */
+export function isShuttingDown(): boolean {
+  return getDefaultShutdown().isShuttingDown();
+}
+
+/**
+ * Starts the process-wide shutdown by hand; resolves with the report. A second call returns the
+ * same promise.
+ */
+export function shutdown(options?: ManualShutdownOptions): Promise<ShutdownReport> {
+  return getDefaultShutdown().shutdown(options);
+}
+
+/**
+ * Aborts the moment the process-wide shutdown begins (its `reason` is the `ShutdownReason`).
+ * Pass it to loops, fetches and timers that should stop taking new work.
+ *
+ * @example
+ * while (!shutdownSignal.aborted) await handle(await queue.next({ signal: shutdownSignal }));
+ */
+export const shutdownSignal: AbortSignal = getDefaultShutdown().signal;

@@ -1,0 +1,119 @@
+import { validateSignals } from './signals.js';
+import type { ProcessLike } from './types.js';
+import {
+  describe,
+  validateBoolean,
+  validateFunction,
+  validateMs,
+  validateOptions,
+} from './validate.js';
+
+/** Options of `createShutdown()`. Every field is optional; see `DEFAULTS`. */
+export interface ShutdownOptions {
+  /**
+   * Signals that start a shutdown. A second one while shutting down forces an exit with 128 + n.
+   * SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGKILL and SIGSTOP are refused.
+   * @default ['SIGTERM', 'SIGINT']
+   */
+  readonly signals?: readonly NodeJS.Signals[];
+  /**
+   * Global budget in milliseconds for the whole sequence, `delay` included. When it passes,
+   * remaining hooks are skipped and the exit code is 1. Fits inside `docker stop`'s 10 s.
+   * @default 8000
+   */
+  readonly timeout?: number;
+  /**
+   * Default per-hook timeout in milliseconds for hooks registered without their own.
+   * @default undefined (a hook may use what is left of `timeout`)
+   */
+  readonly hookTimeout?: number | undefined;
+  /**
+   * Milliseconds to wait after the flag flips and readiness turns false, before the first hook
+   * runs, so load balancers stop sending traffic.
+   * @default 0
+   */
+  readonly delay?: number;
+  /**
+   * `true` ends the process with the report's exit code (after flushing stdout and stderr);
+   * `false` never ends it; a function is called with the exit code instead.
+   * @default true
+   */
+  readonly exit?: boolean | ((code: number) => void);
+  /**
+   * Shut down gracefully on `uncaughtException` and `unhandledRejection` (the error is still
+   * printed to stderr the way Node prints it; the exit code is 1).
+   * @default true
+   */
+  readonly handleErrors?: boolean;
+  /**
+   * Run the hooks when the program ends on its own (the event loop empties), as Java does.
+   * @default true
+   */
+  readonly naturalExit?: boolean;
+  /**
+   * Longest wait in milliseconds for stdout and stderr to drain before exiting.
+   * @default 500
+   */
+  readonly flushTimeout?: number;
+  /**
+   * The process to listen on. Pass `createFakeProcess()` in tests.
+   * @default globalThis.process
+   */
+  readonly process?: ProcessLike;
+}
+
+/** The defaults, in one place; the README's table is checked against this object. */
+export const DEFAULTS = Object.freeze({
+  signals: Object.freeze(['SIGTERM', 'SIGINT']) as readonly NodeJS.Signals[],
+  timeout: 8000,
+  hookTimeout: undefined as number | undefined,
+  delay: 0,
+  exit: true as boolean | ((code: number) => void),
+  handleErrors: true,
+  naturalExit: true,
+  flushTimeout: 500,
+});
+
+export interface ResolvedOptions {
+  readonly signals: readonly NodeJS.Signals[];
+  readonly timeout: number;
+  readonly hookTimeout: number | undefined;
+  readonly delay: number;
+  readonly exit: boolean | ((code: number) => void);
+  readonly handleErrors: boolean;
+  readonly naturalExit: boolean;
+  readonly flushTimeout: number;
+  readonly process: ProcessLike;
+}
+
+/** Validates and merges over `DEFAULTS` without touching the caller's object; `undefined` means "default". */
+export function resolveOptions(input: unknown): ResolvedOptions {
+  const o = validateOptions<ShutdownOptions>(input, 'options');
+  const exit = o.exit ?? DEFAULTS.exit;
+  if (typeof exit !== 'boolean') validateFunction(exit, 'exit');
+  const proc = o.process ?? globalThis.process;
+  if (
+    proc === null ||
+    typeof proc !== 'object' ||
+    typeof proc.on !== 'function' ||
+    typeof proc.off !== 'function'
+  ) {
+    throw new TypeError(
+      `Expected \`process\` to have on() and off() methods, got ${describe(proc)}`,
+    );
+  }
+  return Object.freeze({
+    signals: o.signals === undefined ? DEFAULTS.signals : validateSignals(o.signals),
+    timeout: validateMs(o.timeout ?? DEFAULTS.timeout, 'timeout'),
+    hookTimeout:
+      o.hookTimeout === undefined ? DEFAULTS.hookTimeout : validateMs(o.hookTimeout, 'hookTimeout'),
+    delay: validateMs(o.delay ?? DEFAULTS.delay, 'delay', { allowZero: true }),
+    exit,
+    handleErrors: validateBoolean(o.handleErrors ?? DEFAULTS.handleErrors, 'handleErrors'),
+    naturalExit: validateBoolean(o.naturalExit ?? DEFAULTS.naturalExit, 'naturalExit'),
+    flushTimeout: validateMs(o.flushTimeout ?? DEFAULTS.flushTimeout, 'flushTimeout', {
+      allowZero: true,
+    }),
+    process: proc,
+  });
+}

@@ -1,0 +1,282 @@
+import { EventEmitter } from 'eventemitter3';
+import { printCrash } from './crash.js';
+import { log } from './debug.js';
+import { ShutdownInProgressError } from './errors.js';
+import { flushStdio } from './exit.js';
+import { type ResolvedOptions, resolveOptions, type ShutdownOptions } from './options.js';
+import { Priority } from './priority.js';
+import { Registry } from './registry.js';
+import { type Emit, type RunOutcome, ShutdownRun } from './run.js';
+import { signalExitCode } from './signals.js';
+import type {
+  Hook,
+  HookOptions,
+  ProcessListener,
+  ShutdownEvents,
+  ShutdownReason,
+  ShutdownReport,
+  ShutdownState,
+} from './types.js';
+import {
+  describe,
+  validateFunction,
+  validateMs,
+  validateName,
+  validateNumber,
+  validateOptions,
+} from './validate.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
+
+/** Options of a manual `shutdown()`. */
+export interface ManualShutdownOptions {
+  /** Recorded as the report's `reason`. @default 'manual' */
+  readonly reason?: string;
+  /** The exit code of a clean shutdown (a failed one exits 1 unless this is non-zero). @default 0 */
+  readonly exitCode?: number;
+}
+
+type Listener = ProcessListener;
+
+/**
+ * An isolated shutdown registry with its own listeners, flag, signal and report. The module-level
+ * functions of `shutdown-hooks` act on one shared instance of this class.
+ */
+export class Shutdown extends EventEmitter<ShutdownEvents> {
+  readonly #options: ResolvedOptions;
+  readonly #registry = new Registry();
+  readonly #controller = new AbortController();
+  readonly #listeners = new Map<string, Listener>();
+  #state: ShutdownState = 'running';
+  #installedByHand = false;
+  #run: ShutdownRun | undefined;
+  #done: Promise<ShutdownReport> | undefined;
+  #watchdog: Watchdog | undefined;
+  /** The uncaught error that started or interrupted the shutdown, if any. */
+  #crash: { error: unknown } | undefined;
+  #exiting = false;
+
+  constructor(options?: ShutdownOptions) {
+    super();
+    this.#options = resolveOptions(options);
+  }
+
+  /** `'running'`, `'draining'` while hooks run, `'stopped'` once the report is ready. */
+  get state(): ShutdownState {
+    return this.#state;
+  }
+
+  /** Aborts the moment shutdown begins; its `reason` is the `ShutdownReason`. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** True from the moment shutdown begins. The Python `is_running` flag, inverted. */
+  isShuttingDown(): boolean {
+    return this.#state !== 'running';
+  }
+
+  /**
+   * Registers a cleanup hook and installs the process listeners if this is the first one.
+   * Returns a function that unregisters it. Throws `ShutdownInProgressError` once shutdown began.
+   */
+  onShutdown(name: string, hook: Hook, options?: HookOptions): () => void {
+    validateName(name, 'name');
+    validateFunction<Hook>(hook, 'hook');
+    const o = validateOptions<HookOptions>(options, 'options');
+    const priority =
+      o.priority === undefined ? Priority.DEFAULT : validateNumber(o.priority, 'priority');
+    const timeout = o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout');
+    if (this.#state !== 'running') throw new ShutdownInProgressError(name);
+    const remove = this.#registry.add(Object.freeze({ name, hook, priority, timeout }));
+    this.#listen();
+    log.core('registered %s (priority %d)', name, priority);
+    return () => {
+      remove();
+      // With no hook left, give the process back its default behaviour, unless asked to listen.
+      if (this.#registry.size === 0 && !this.#installedByHand && this.#state === 'running')
+        this.#unlisten();
+    };
+  }
+
+  /** Starts a shutdown by hand. A second call returns the same promise. */
+  shutdown(options?: ManualShutdownOptions): Promise<ShutdownReport> {
+    const o = validateOptions<ManualShutdownOptions>(options, 'options');
+    const reason = o.reason === undefined ? 'manual' : validateName(o.reason, 'reason');
+    const exitCode = o.exitCode === undefined ? 0 : validateExitCode(o.exitCode);
+    return this.#begin(reason, exitCode);
+  }
+
+  /** Adds the process listeners now, even with no hook registered. Idempotent. */
+  install(): this {
+    this.#installedByHand = true;
+    this.#listen();
+    return this;
+  }
+
+  /** Removes every listener this instance added. Idempotent. */
+  uninstall(): this {
+    this.#installedByHand = false;
+    this.#unlisten();
+    return this;
+  }
+
+  /** Removes the listeners and waits for a shutdown in progress, for `await using`. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.uninstall();
+    if (this.#done) await this.#done;
+  }
+
+  #emit: Emit = (event, ...args) => {
+    try {
+      (this.emit as (event: string, ...args: unknown[]) => boolean)(event, ...args);
+    } catch (error) {
+      // A throwing listener is the application's bug: report it like an uncaught error rather
+      // than letting it break the sequence or vanish.
+      this.#onCrash('uncaughtException', error);
+    }
+  };
+
+  #begin(reason: ShutdownReason, exitCode: number): Promise<ShutdownReport> {
+    if (this.#done) return this.#done;
+    this.#state = 'draining';
+    this.#listen();
+    this.#controller.abort(reason);
+    log.core('shutdown begins: %s; hooks: %s', reason, this.#registry.names().join(', ') || 'none');
+    const { timeout, hookTimeout, delay } = this.#options;
+    const run = new ShutdownRun(
+      this.#registry.snapshot(),
+      reason,
+      { timeout, hookTimeout, delay },
+      this.#emit,
+    );
+    this.#run = run;
+    if (this.#options.exit === true)
+      this.#watchdog = startWatchdog(timeout, this.#options.process.pid);
+    this.#done = this.#finish(run, reason, exitCode);
+    this.#emit('shutdown', reason);
+    return this.#done;
+  }
+
+  async #finish(
+    run: ShutdownRun,
+    reason: ShutdownReason,
+    requested: number,
+  ): Promise<ShutdownReport> {
+    // Let the `shutdown` event and the flag reach everyone before the first hook runs.
+    await Promise.resolve();
+    const outcome = await run.execute();
+    this.#watchdog?.stop();
+    const report: ShutdownReport = {
+      reason,
+      exitCode: exitCodeOf(outcome, requested, this.#crash !== undefined),
+      startedAt: run.startedAt,
+      durationMs: Date.now() - run.startedAt,
+      timedOut: outcome.timedOut,
+      hooks: outcome.hooks,
+      ...(this.#crash ? { error: this.#crash.error } : {}),
+    };
+    this.#state = 'stopped';
+    this.#unlisten();
+    log.core('shutdown done in %d ms, exit code %d', report.durationMs, report.exitCode);
+    this.#emit('done', report);
+    void this.#exit(report.exitCode, false);
+    return report;
+  }
+
+  async #exit(code: number, immediate: boolean): Promise<void> {
+    const { exit, flushTimeout } = this.#options;
+    if (exit === false) return;
+    if (typeof exit === 'function') {
+      exit(code);
+      return;
+    }
+    this.#exiting = true;
+    if (!immediate) await flushStdio(flushTimeout);
+    process.exit(code);
+  }
+
+  #onSignal(signal: NodeJS.Signals): void {
+    if (this.#state === 'running') {
+      log.signals('%s received; shutting down', signal);
+      void this.#begin(signal, 0);
+      return;
+    }
+    if (this.#state !== 'draining' || !this.#run) return;
+    const error = this.#run.force(signal);
+    const exitCode = signalExitCode(signal);
+    log.signals('%s received again; forcing exit %d. %s', signal, exitCode, error.message);
+    this.#emit('force', { signal, running: error.running, exitCode });
+    if (this.#options.exit === true) void this.#exit(exitCode, true);
+  }
+
+  #onCrash(kind: 'uncaughtException' | 'unhandledRejection', error: unknown): void {
+    printCrash(this.#options.process.stderr ?? process.stderr, kind, error);
+    this.#crash ??= { error };
+    if (this.#state === 'running') void this.#begin(kind, 1);
+    else log.core('%s while shutting down; the exit code will be 1', kind);
+  }
+
+  #onBeforeExit(): void {
+    if (this.#state !== 'running' || this.#registry.size === 0) return;
+    const code = Number(this.#options.process.exitCode ?? 0);
+    log.core('event loop is empty; running hooks before the natural exit');
+    void this.#begin('beforeExit', Number.isInteger(code) ? code : 0);
+  }
+
+  #onExit(code: number): void {
+    if (this.#exiting || this.#state === 'stopped') return;
+    const left = this.#state === 'running' ? this.#registry.names() : (this.#run?.running() ?? []);
+    if (left.length > 0) {
+      log.core(
+        'process.exit(%d) was called directly; async hooks cannot run. Skipped: %s',
+        code,
+        left.join(', '),
+      );
+    }
+  }
+
+  #listen(): void {
+    if (this.#listeners.size > 0) return;
+    const add = (event: string, listener: Listener) => {
+      this.#listeners.set(event, listener);
+      this.#options.process.on(event, listener);
+    };
+    for (const signal of this.#options.signals) add(signal, () => this.#onSignal(signal));
+    if (this.#options.handleErrors) {
+      add('uncaughtException', (error: unknown) => this.#onCrash('uncaughtException', error));
+      add('unhandledRejection', (reason: unknown) => this.#onCrash('unhandledRejection', reason));
+    }
+    if (this.#options.naturalExit) add('beforeExit', () => this.#onBeforeExit());
+    add('exit', (code: number) => this.#onExit(code));
+    log.core('listening on %s', [...this.#listeners.keys()].join(', '));
+  }
+
+  #unlisten(): void {
+    for (const [event, listener] of this.#listeners) this.#options.process.off(event, listener);
+    this.#listeners.clear();
+  }
+}
+
+function exitCodeOf(outcome: RunOutcome, requested: number, crashed: boolean): number {
+  if (outcome.forced) return signalExitCode(outcome.forced.signal);
+  const failed =
+    crashed ||
+    outcome.timedOut ||
+    outcome.hooks.some((h) => h.status === 'error' || h.status === 'timeout');
+  if (!failed) return requested;
+  return requested === 0 ? 1 : requested;
+}
+
+function validateExitCode(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
+    throw new TypeError(
+      `Expected \`exitCode\` to be an integer from 0 to 255, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Creates an isolated instance: its own hooks, listeners, flag and report. */
+export function createShutdown(options?: ShutdownOptions): Shutdown {
+  return new Shutdown(options);
+}

@@ -1,0 +1,41 @@
+import { constants } from 'node:os';
+import { describe } from './validate.js';
+
+/**
+ * Signals a JavaScript handler must never take. SIGSEGV, SIGBUS, SIGFPE and SIGILL leave the
+ * process in an undefined state (Node's docs say handling them "will cause an endless loop");
+ * SIGKILL and SIGSTOP cannot be caught at all.
+ */
+const UNSAFE = new Set(['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGKILL', 'SIGSTOP']);
+
+/** The signal's number on this platform, used for the 128 + n exit code of a forced exit. */
+export function signalNumber(signal: string): number {
+  return (constants.signals as Record<string, number | undefined>)[signal] ?? 0;
+}
+
+/** The exit code a shell reports for a process ended by `signal`: 128 + n. */
+export function signalExitCode(signal: string): number {
+  return 128 + signalNumber(signal);
+}
+
+/** Throws a `TypeError` unless every entry is a signal that is safe to handle in JavaScript. */
+export function validateSignals(value: unknown, option = 'signals'): readonly NodeJS.Signals[] {
+  if (!Array.isArray(value)) {
+    throw new TypeError(
+      `Expected \`${option}\` to be an array of signal names, got ${describe(value)}`,
+    );
+  }
+  for (const name of value) {
+    if (typeof name !== 'string' || signalNumber(name) === 0) {
+      throw new TypeError(
+        `Expected \`${option}\` to hold signal names like "SIGTERM", got ${describe(name)}`,
+      );
+    }
+    if (UNSAFE.has(name)) {
+      throw new TypeError(
+        `Expected \`${option}\` to hold signals that are safe to handle, got "${name}" (${[...UNSAFE].join(', ')} are refused)`,
+      );
+    }
+  }
+  return Object.freeze([...new Set(value as NodeJS.Signals[])]);
+}

@@ -1,0 +1,58 @@
+import { Worker } from 'node:worker_threads';
+import { log } from './debug.js';
+
+/**
+ * How long after the global deadline the watchdog waits for the main thread to end the process
+ * itself. Normally the main thread's own timer fires at the deadline and exits with code 1; the
+ * watchdog only acts when the event loop is blocked and that timer cannot run.
+ */
+export const WATCHDOG_GRACE_MS = 1000;
+
+// Runs on its own thread and blocks in Atomics.wait, so it needs nothing from the main event loop.
+// If it is not released in time it kills the whole process: from a worker thread, SIGKILL is the
+// one way to end a process whose main thread never returns to its event loop.
+const WATCHDOG_SOURCE = `
+const { workerData } = require('node:worker_threads');
+const flag = new Int32Array(workerData.flag);
+if (Atomics.wait(flag, 0, 0, workerData.ms) === 'timed-out') {
+  if (workerData.verbose) {
+    require('node:fs').writeSync(2, 'shutdown-hooks:watchdog the event loop stayed blocked ' + workerData.ms +
+      ' ms after shutdown began (global timeout ' + workerData.timeout + ' ms); killing the process\\n');
+  }
+  process.kill(workerData.pid, 'SIGKILL');
+}
+`;
+
+export interface Watchdog {
+  /** Releases the watchdog; the process is left alone. */
+  stop(): void;
+}
+
+/** Starts a thread that kills the process `timeout + WATCHDOG_GRACE_MS` from now unless stopped. */
+export function startWatchdog(timeout: number, pid: number): Watchdog {
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const ms = timeout + WATCHDOG_GRACE_MS;
+  let worker: Worker | undefined;
+  try {
+    worker = new Worker(WATCHDOG_SOURCE, {
+      eval: true,
+      workerData: { flag: flag.buffer, ms, timeout, pid, verbose: log.watchdog.enabled },
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    worker.on('error', (error) => log.watchdog('watchdog thread failed: %O', error));
+    log.watchdog('armed for %d ms', ms);
+  } catch (error) {
+    // Without threads (a locked-down runtime) the main-thread deadline still holds for every
+    // hook that yields to the event loop; only a blocked loop goes unguarded.
+    log.watchdog('could not start the watchdog thread: %O', error);
+  }
+  return {
+    stop() {
+      Atomics.store(flag, 0, 1);
+      Atomics.notify(flag, 0);
+      log.watchdog('released');
+    },
+  };
+}

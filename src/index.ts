@@ -1,0 +1,33 @@
+export {
+  getDefaultShutdown,
+  isShuttingDown,
+  onShutdown,
+  shutdown,
+  shutdownSignal,
+} from './core/default.js';
+export {
+  HookFailedError,
+  HookTimeoutError,
+  ShutdownError,
+  type ShutdownErrorCode,
+  ShutdownForcedError,
+  ShutdownInProgressError,
+  ShutdownTimeoutError,
+} from './core/errors.js';
+export { DEFAULTS, type ShutdownOptions } from './core/options.js';
+export { Priority, type PriorityName } from './core/priority.js';
+export { createShutdown, type ManualShutdownOptions, Shutdown } from './core/shutdown.js';
+export type {
+  ForceEvent,
+  Hook,
+  HookContext,
+  HookOptions,
+  HookResult,
+  HookStatus,
+  ProcessLike,
+  ShutdownEvents,
+  ShutdownReason,
+  ShutdownReport,
+  ShutdownState,
+  TimeoutEvent,
+} from './core/types.js';

@@ -1,0 +1,29 @@
+import { defineConfig } from 'tsup';
+
+const entry = {
+  index: 'src/index.ts',
+  'testing/index': 'src/testing/index.ts',
+};
+
+export default defineConfig([
+  {
+    entry,
+    format: ['esm'],
+    dts: true,
+    clean: true,
+    target: 'node20',
+    splitting: true,
+    sourcemap: true,
+  },
+  {
+    entry,
+    format: ['cjs'],
+    dts: true,
+    target: 'node20',
+    sourcemap: true,
+    // p-timeout ships ESM only; the CommonJS build carries its own copy so `require()` works on
+    // every supported Node version, not only where require(esm) is available.
+    noExternal: ['p-timeout'],
+    splitting: true,
+  },
+]);
