@@ -89,9 +89,9 @@ export interface ResolvedOptions {
 /** Validates and merges over `DEFAULTS` without touching the caller's object; `undefined` means "default". */
 export function resolveOptions(input: unknown): ResolvedOptions {
   const o = validateOptions<ShutdownOptions>(input, 'options');
-  const exit = o.exit ?? DEFAULTS.exit;
+  const exit = orDefault(o.exit, DEFAULTS.exit);
   if (typeof exit !== 'boolean') validateFunction(exit, 'exit');
-  const proc = o.process ?? globalThis.process;
+  const proc = orDefault(o.process, globalThis.process);
   if (
     proc === null ||
     typeof proc !== 'object' ||
@@ -104,16 +104,21 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
   return Object.freeze({
     signals: o.signals === undefined ? DEFAULTS.signals : validateSignals(o.signals),
-    timeout: validateMs(o.timeout ?? DEFAULTS.timeout, 'timeout'),
+    timeout: validateMs(orDefault(o.timeout, DEFAULTS.timeout), 'timeout'),
     hookTimeout:
       o.hookTimeout === undefined ? DEFAULTS.hookTimeout : validateMs(o.hookTimeout, 'hookTimeout'),
-    delay: validateMs(o.delay ?? DEFAULTS.delay, 'delay', { allowZero: true }),
+    delay: validateMs(orDefault(o.delay, DEFAULTS.delay), 'delay', { allowZero: true }),
     exit,
-    handleErrors: validateBoolean(o.handleErrors ?? DEFAULTS.handleErrors, 'handleErrors'),
-    naturalExit: validateBoolean(o.naturalExit ?? DEFAULTS.naturalExit, 'naturalExit'),
-    flushTimeout: validateMs(o.flushTimeout ?? DEFAULTS.flushTimeout, 'flushTimeout', {
+    handleErrors: validateBoolean(orDefault(o.handleErrors, DEFAULTS.handleErrors), 'handleErrors'),
+    naturalExit: validateBoolean(orDefault(o.naturalExit, DEFAULTS.naturalExit), 'naturalExit'),
+    flushTimeout: validateMs(orDefault(o.flushTimeout, DEFAULTS.flushTimeout), 'flushTimeout', {
       allowZero: true,
     }),
     process: proc,
   });
+}
+
+/** Only `undefined` means "use the default"; `null` and other values are validated as given. */
+function orDefault<T>(value: T | undefined, fallback: T): T {
+  return value === undefined ? fallback : value;
 }

@@ -1,0 +1,150 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HookTimeoutError, ShutdownTimeoutError } from '../../src/index.js';
+import { harness, waitForAbort } from './helpers.js';
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: 1_000_000 });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+const never = () => new Promise<void>(() => {});
+
+describe('deadlines', () => {
+  it('aborts a hook at its own timeout, reports it and moves on', async () => {
+    const { sd, exits, log } = harness({ timeout: 5000 });
+    let seen: unknown;
+    sd.onShutdown(
+      'slow',
+      async (ctx) => {
+        await waitForAbort(ctx);
+        seen = ctx.signal.reason;
+        // Late work after the abort must not hold the shutdown up.
+        await never();
+      },
+      { timeout: 100, priority: 2 },
+    );
+    sd.onShutdown('next', () => void log.push('next'), { priority: 1 });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(99);
+    expect(log).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    const report = await done;
+    expect(seen).toBeInstanceOf(HookTimeoutError);
+    expect(report.hooks[0]).toMatchObject({ name: 'slow', status: 'timeout', durationMs: 100 });
+    expect((report.hooks[0]!.error as HookTimeoutError).code).toBe('ERR_SHUTDOWN_HOOK_TIMEOUT');
+    expect(report.hooks[1]).toMatchObject({ name: 'next', status: 'ok' });
+    expect(log).toEqual(['next']);
+    expect(report.timedOut).toBe(false);
+    expect(report.exitCode).toBe(1);
+    expect(exits).toEqual([1]);
+  });
+
+  it("uses the instance's hookTimeout for hooks without their own", async () => {
+    const { sd } = harness({ hookTimeout: 300 });
+    sd.onShutdown('a', never);
+    sd.onShutdown('b', never, { timeout: 50 });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(300);
+    const report = await done;
+    expect(report.hooks.map((h) => [h.name, h.status, h.durationMs])).toEqual([
+      ['a', 'timeout', 300],
+      ['b', 'timeout', 50],
+    ]);
+  });
+
+  it('gives ctx the deadline and the time left', async () => {
+    const { sd } = harness({ timeout: 1000 });
+    const seen: number[] = [];
+    sd.onShutdown(
+      'own',
+      async (ctx) => {
+        seen.push(ctx.deadline - Date.now(), ctx.timeLeft());
+        await vi.advanceTimersByTimeAsync(40);
+        seen.push(ctx.timeLeft());
+      },
+      { timeout: 200 },
+    );
+    sd.onShutdown('global', (ctx) => void seen.push(ctx.deadline), { priority: -1 });
+    const startedAt = Date.now();
+    await vi.advanceTimersByTimeAsync(0);
+    const report = await sd.shutdown();
+    expect(seen).toEqual([200, 200, 160, startedAt + 1000]);
+    expect(report.startedAt).toBe(startedAt);
+  });
+
+  it('global timeout cuts off running hooks, skips the rest and exits 1', async () => {
+    const { sd, exits } = harness({ timeout: 1000 });
+    const events: unknown[] = [];
+    sd.on('timeout', (e) => events.push(e));
+    let reason: unknown;
+    sd.onShutdown('fast', () => {}, { priority: 3 });
+    sd.onShutdown(
+      'hang',
+      async (ctx) => {
+        await waitForAbort(ctx);
+        reason = ctx.signal.reason;
+      },
+      { priority: 2 },
+    );
+    sd.onShutdown('later', () => {}, { priority: 1 });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(1000);
+    const report = await done;
+    expect(report.timedOut).toBe(true);
+    expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'timeout', 'skipped']);
+    expect(report.hooks[1]!.error).toBeInstanceOf(ShutdownTimeoutError);
+    expect(reason).toBeInstanceOf(ShutdownTimeoutError);
+    expect(events).toEqual([{ name: 'hang', timeout: 1000, global: true }]);
+    expect(exits).toEqual([1]);
+  });
+
+  it('a hook timeout at or past the global deadline counts as the global timeout', async () => {
+    const { sd } = harness({ timeout: 500 });
+    sd.onShutdown('long-own', never, { timeout: 500, priority: 2 });
+    sd.onShutdown('after', () => {}, { priority: 1 });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(500);
+    const report = await done;
+    expect(report.timedOut).toBe(true);
+    expect(report.hooks.map((h) => h.status)).toEqual(['timeout', 'skipped']);
+    expect(report.hooks[0]!.error).toBeInstanceOf(ShutdownTimeoutError);
+  });
+
+  it('waits `delay` before the first hook, with the flag already set', async () => {
+    const { sd, log } = harness({ delay: 300 });
+    sd.onShutdown('h', () => void log.push('h'));
+    const done = sd.shutdown();
+    expect(sd.isShuttingDown()).toBe(true);
+    expect(sd.signal.aborted).toBe(true);
+    await vi.advanceTimersByTimeAsync(299);
+    expect(log).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
+    await done;
+    expect(log).toEqual(['h']);
+  });
+
+  it('a delay longer than the global timeout skips every hook', async () => {
+    const { sd } = harness({ delay: 2000, timeout: 1000 });
+    const events: unknown[] = [];
+    sd.on('timeout', (e) => events.push(e));
+    sd.onShutdown('h', () => {});
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(1000);
+    const report = await done;
+    expect(report.timedOut).toBe(true);
+    expect(report.hooks).toEqual([{ name: 'h', priority: 100, status: 'skipped', durationMs: 0 }]);
+    expect(events).toEqual([{ name: undefined, timeout: 1000, global: true }]);
+    expect(report.exitCode).toBe(1);
+  });
+
+  it('leaves no timer behind once done', async () => {
+    const { sd } = harness({ delay: 10, timeout: 5000 });
+    sd.onShutdown('h', () => {}, { timeout: 1000 });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(10);
+    await done;
+    expect(vi.getTimerCount()).toBe(0);
+  });
+});

@@ -1,0 +1,155 @@
+import { format } from 'node:util';
+import createDebug from 'debug';
+import { afterEach, describe, expect, it } from 'vitest';
+import { log as debugLog } from '../../src/core/debug.js';
+import { createShutdown } from '../../src/index.js';
+import { createFakeProcess } from '../../src/testing/index.js';
+import { harness } from './helpers.js';
+
+const ALL = ['SIGTERM', 'SIGINT', 'uncaughtException', 'unhandledRejection', 'beforeExit', 'exit'];
+
+describe('listeners', () => {
+  it('adds nothing until the first hook, then every listener; uninstall removes them all', () => {
+    const fake = createFakeProcess();
+    const sd = createShutdown({ process: fake, exit: false });
+    expect(fake.eventNames()).toEqual([]);
+    sd.onShutdown('h', () => {});
+    expect(fake.eventNames().sort()).toEqual([...ALL].sort());
+    for (const event of ALL) expect(fake.listenerCount(event)).toBe(1);
+    sd.onShutdown('h2', () => {});
+    expect(fake.listenerCount('SIGTERM')).toBe(1);
+    sd.uninstall();
+    expect(fake.eventNames()).toEqual([]);
+  });
+
+  it('removes the listeners when the last hook unregisters, unless installed by hand', () => {
+    const fake = createFakeProcess();
+    const sd = createShutdown({ process: fake, exit: false });
+    const off = sd.onShutdown('h', () => {});
+    off();
+    expect(fake.eventNames()).toEqual([]);
+    sd.install();
+    const off2 = sd.onShutdown('h', () => {});
+    off2();
+    expect(fake.listenerCount('SIGTERM')).toBe(1);
+  });
+
+  it('listens only to the configured signals and never to unsafe ones', () => {
+    const fake = createFakeProcess();
+    const sd = createShutdown({
+      process: fake,
+      exit: false,
+      signals: ['SIGHUP'],
+      handleErrors: false,
+      naturalExit: false,
+    });
+    sd.install();
+    expect(fake.eventNames().sort()).toEqual(['SIGHUP', 'exit']);
+    for (const unsafe of ['SIGSEGV', 'SIGBUS', 'SIGFPE', 'SIGILL', 'SIGKILL', 'SIGSTOP'] as const) {
+      expect(() => createShutdown({ signals: [unsafe] })).toThrow(TypeError);
+    }
+  });
+
+  it('removes its listeners once stopped', async () => {
+    const { sd, fake } = harness();
+    sd.onShutdown('h', () => {});
+    await sd.shutdown();
+    expect(fake.eventNames()).toEqual([]);
+  });
+
+  it('await using removes the listeners', async () => {
+    const fake = createFakeProcess();
+    {
+      await using sd = createShutdown({ process: fake, exit: false });
+      sd.onShutdown('h', () => {});
+      expect(fake.listenerCount('SIGTERM')).toBe(1);
+    }
+    expect(fake.eventNames()).toEqual([]);
+  });
+});
+
+describe('triggers', () => {
+  it('an uncaught exception is printed, then shuts down gracefully with exit 1', async () => {
+    const { sd, fake, exits, log } = harness();
+    sd.onShutdown('h', () => void log.push('h'));
+    const error = new Error('kaboom');
+    fake.emit('uncaughtException', error);
+    const report = await sd.shutdown();
+    expect(report).toMatchObject({ reason: 'uncaughtException', exitCode: 1, error });
+    expect(log).toEqual(['h']);
+    expect(exits).toEqual([1]);
+    expect(fake.stderr.output).toContain('Error: kaboom');
+    expect(fake.stderr.output).toMatch(/\n\s+at /);
+    expect(fake.stderr.output).toContain(`Node.js ${process.version}`);
+  });
+
+  it('an unhandled rejection (even of a non-error) shuts down with exit 1 and is printed', async () => {
+    const { sd, fake, exits } = harness();
+    sd.onShutdown('h', () => {});
+    fake.emit('unhandledRejection', 'just a string', Promise.resolve());
+    const report = await sd.shutdown();
+    expect(report).toMatchObject({ reason: 'unhandledRejection', exitCode: 1 });
+    expect(exits).toEqual([1]);
+    expect(fake.stderr.output).toContain("rejected with the reason \"'just a string'\"");
+  });
+
+  it('an uncaught error during shutdown turns a clean exit into 1', async () => {
+    const { sd, fake } = harness();
+    sd.onShutdown('h', () => {
+      fake.emit('uncaughtException', new Error('late'));
+    });
+    const report = await sd.shutdown();
+    expect(report.hooks[0]!.status).toBe('ok');
+    expect(report.exitCode).toBe(1);
+    expect(fake.stderr.output).toContain('late');
+  });
+
+  it('runs the hooks when the event loop empties, keeping process.exitCode', async () => {
+    const { sd, fake, exits, log } = harness();
+    sd.onShutdown('h', () => void log.push('h'));
+    fake.exitCode = 3;
+    fake.emit('beforeExit', 3);
+    const report = await sd.shutdown();
+    expect(report).toMatchObject({ reason: 'beforeExit', exitCode: 3 });
+    expect(log).toEqual(['h']);
+    expect(exits).toEqual([3]);
+  });
+
+  it('naturalExit: false leaves a natural exit alone', () => {
+    const fake = createFakeProcess();
+    const sd = createShutdown({ process: fake, exit: false, naturalExit: false });
+    sd.onShutdown('h', () => {});
+    fake.emit('beforeExit', 0);
+    expect(sd.state).toBe('running');
+  });
+});
+
+describe('diagnostics', () => {
+  const original = debugLog.core.log;
+  afterEach(() => {
+    debugLog.core.log = original;
+    createDebug.disable();
+  });
+
+  it('names the hooks skipped when process.exit() is called directly', () => {
+    createDebug.enable('shutdown-hooks:*');
+    const lines: string[] = [];
+    debugLog.core.log = (...args: unknown[]) => void lines.push(format(...args));
+    const { sd, fake } = harness();
+    sd.onShutdown('flush-queue', () => {});
+    sd.onShutdown('close-db', () => {});
+    fake.emit('exit', 2);
+    expect(lines.some((l) => l.includes('process.exit(2)') && l.includes('flush-queue, close-db'))).toBe(
+      true,
+    );
+  });
+
+  it('writes nothing to stderr on a normal shutdown', async () => {
+    const { sd, fake } = harness();
+    sd.onShutdown('h', () => {
+      throw new Error('hook errors go to the report, not the console');
+    });
+    await sd.shutdown();
+    expect(fake.stderr.output).toBe('');
+  });
+});
