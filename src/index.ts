@@ -1,4 +1,5 @@
 export {
+  configureShutdown,
   getDefaultShutdown,
   isShuttingDown,
   onShutdown,

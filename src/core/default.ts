@@ -1,3 +1,4 @@
+import type { ShutdownOptions } from './options.js';
 import { createShutdown, type ManualShutdownOptions, type Shutdown } from './shutdown.js';
 import type { Hook, HookOptions, ShutdownReport } from './types.js';
 
@@ -22,6 +23,17 @@ export function getDefaultShutdown(): Shutdown {
  */
 export function onShutdown(name: string, hook: Hook, options?: HookOptions): () => void {
   return getDefaultShutdown().onShutdown(name, hook, options);
+}
+
+/**
+ * Sets options of the process-wide instance (its `timeout`, `delay`, `signals`, …) before
+ * shutdown begins.
+ *
+ * @example
+ * configureShutdown({ timeout: 25_000, delay: 5000 }); // Kubernetes: 30 s grace period
+ */
+export function configureShutdown(options: ShutdownOptions): void {
+  getDefaultShutdown().configure(options);
 }
 
 /** True once the process-wide shutdown has begun. */

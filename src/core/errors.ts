@@ -20,14 +20,18 @@ export class ShutdownError extends Error {
   }
 }
 
-/** Thrown by `onShutdown()` once a shutdown has begun: the hook list is already fixed. */
+/**
+ * Thrown by `onShutdown()` (and `configure()`) once a shutdown has begun: the hook list is already
+ * fixed, as with the JVM's `addShutdownHook`.
+ */
 export class ShutdownInProgressError extends ShutdownError {
+  /** The hook that could not be registered, or `configure()`. */
   readonly hookName: string;
 
   constructor(hookName: string) {
     super(
       'ERR_SHUTDOWN_IN_PROGRESS',
-      `Cannot register hook "${hookName}": shutdown is already in progress. Register hooks at startup.`,
+      `Cannot register "${hookName}": shutdown is already in progress. Register hooks and options at startup.`,
     );
     this.name = 'ShutdownInProgressError';
     this.hookName = hookName;

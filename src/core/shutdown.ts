@@ -42,7 +42,8 @@ type Listener = ProcessListener;
  * functions of `shutdown-hooks` act on one shared instance of this class.
  */
 export class Shutdown extends EventEmitter<ShutdownEvents> {
-  readonly #options: ResolvedOptions;
+  #input: ShutdownOptions;
+  #options: ResolvedOptions;
   readonly #registry = new Registry();
   readonly #controller = new AbortController();
   readonly #listeners = new Map<string, Listener>();
@@ -58,6 +59,23 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   constructor(options?: ShutdownOptions) {
     super();
     this.#options = resolveOptions(options);
+    this.#input = { ...options };
+  }
+
+  /**
+   * Changes options before shutdown begins, merged over the current ones (`undefined` keeps a
+   * value). This is how the process-wide instance gets, say, a longer `timeout`.
+   */
+  configure(options: ShutdownOptions): this {
+    const next = { ...this.#input, ...validateOptions<ShutdownOptions>(options, 'options') };
+    const resolved = resolveOptions(next);
+    if (this.#state !== 'running') throw new ShutdownInProgressError('configure()');
+    const listening = this.#listeners.size > 0;
+    this.#unlisten();
+    this.#options = resolved;
+    this.#input = next;
+    if (listening) this.#listen();
+    return this;
   }
 
   /** `'running'`, `'draining'` while hooks run, `'stopped'` once the report is ready. */

@@ -28,5 +28,7 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 
 /** A hook that never settles unless its ctx.signal aborts (then it resolves). */
 export function waitForAbort(ctx: { signal: AbortSignal }): Promise<void> {
-  return new Promise((resolve) => ctx.signal.addEventListener('abort', () => resolve(), { once: true }));
+  return new Promise((resolve) =>
+    ctx.signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
 }

@@ -2,7 +2,7 @@ import { format } from 'node:util';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it } from 'vitest';
 import { log as debugLog } from '../../src/core/debug.js';
-import { createShutdown } from '../../src/index.js';
+import { createShutdown, ShutdownInProgressError } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 import { harness } from './helpers.js';
 
@@ -90,7 +90,7 @@ describe('triggers', () => {
     const report = await sd.shutdown();
     expect(report).toMatchObject({ reason: 'unhandledRejection', exitCode: 1 });
     expect(exits).toEqual([1]);
-    expect(fake.stderr.output).toContain("rejected with the reason \"'just a string'\"");
+    expect(fake.stderr.output).toContain('rejected with the reason "\'just a string\'"');
   });
 
   it('an uncaught error during shutdown turns a clean exit into 1', async () => {
@@ -139,9 +139,9 @@ describe('diagnostics', () => {
     sd.onShutdown('flush-queue', () => {});
     sd.onShutdown('close-db', () => {});
     fake.emit('exit', 2);
-    expect(lines.some((l) => l.includes('process.exit(2)') && l.includes('flush-queue, close-db'))).toBe(
-      true,
-    );
+    expect(
+      lines.some((l) => l.includes('process.exit(2)') && l.includes('flush-queue, close-db')),
+    ).toBe(true);
   });
 
   it('writes nothing to stderr on a normal shutdown', async () => {
@@ -151,5 +151,20 @@ describe('diagnostics', () => {
     });
     await sd.shutdown();
     expect(fake.stderr.output).toBe('');
+  });
+});
+
+describe('configure', () => {
+  it('changes options before shutdown, moving listeners to new signals', async () => {
+    const { sd, fake } = harness();
+    sd.onShutdown('h', () => {});
+    sd.configure({ signals: ['SIGHUP'], timeout: 1234 });
+    expect(fake.listenerCount('SIGTERM')).toBe(0);
+    expect(fake.listenerCount('SIGHUP')).toBe(1);
+    expect(() => sd.configure({ delay: -1 })).toThrow(TypeError);
+    fake.emit('SIGHUP');
+    const report = await sd.shutdown();
+    expect(report.reason).toBe('SIGHUP');
+    expect(() => sd.configure({ timeout: 10 })).toThrow(ShutdownInProgressError);
   });
 });

@@ -26,8 +26,16 @@ describe('bad input', () => {
     expectTypeError(() => sd.onShutdown('x', () => {}, { timeout: -1 }), 'timeout', '-1');
     expectTypeError(() => sd.onShutdown('x', () => {}, { timeout: Number.NaN }), 'timeout', 'NaN');
     expectTypeError(() => sd.onShutdown('x', () => {}, { timeout: 0 }), 'timeout', '0');
-    expectTypeError(() => sd.onShutdown('x', () => {}, { timeout: 2 ** 31 }), 'timeout', '2147483648');
-    expectTypeError(() => sd.onShutdown('x', () => {}, { priority: Number.NaN }), 'priority', 'NaN');
+    expectTypeError(
+      () => sd.onShutdown('x', () => {}, { timeout: 2 ** 31 }),
+      'timeout',
+      '2147483648',
+    );
+    expectTypeError(
+      () => sd.onShutdown('x', () => {}, { priority: Number.NaN }),
+      'priority',
+      'NaN',
+    );
     expectTypeError(() => sd.onShutdown('x', () => {}, 5 as never), 'options', '5');
   });
 
@@ -70,7 +78,10 @@ describe('bad input', () => {
   });
 
   it('does not mutate the options object', () => {
-    const options = Object.freeze({ timeout: 1000, signals: Object.freeze(['SIGTERM']) }) as ShutdownOptions;
+    const options = Object.freeze({
+      timeout: 1000,
+      signals: Object.freeze(['SIGTERM']),
+    }) as ShutdownOptions;
     expect(() => createShutdown(options)).not.toThrow();
   });
 });

@@ -1,0 +1,84 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+/** The Node binary children run on: CI sets SHUTDOWN_HOOKS_NODE to run them on Node 22 and 24. */
+export const NODE = process.env.SHUTDOWN_HOOKS_NODE || process.execPath;
+
+export const fixture = (name: string) =>
+  fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  lines: string[];
+}
+
+export interface Child {
+  proc: ChildProcess;
+  /** Resolves once the child printed `ready` (or `marker`). */
+  ready: Promise<void>;
+  /** Resolves when a line equal to `line` (or matching it) has been printed. */
+  waitFor(line: string | RegExp): Promise<void>;
+  result: Promise<ChildResult>;
+}
+
+/** Spawns `node <file> ...args`, collects output, and tells when it says ready. */
+export function spawnNode(
+  args: string[],
+  options: { env?: Record<string, string>; command?: string[]; cwd?: string } = {},
+): Child {
+  const [command, ...prefix] = options.command ?? [NODE];
+  const proc = spawn(command!, [...prefix, ...args], {
+    env: { ...process.env, DEBUG: '', ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: options.cwd,
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { match: string | RegExp; resolve: () => void }[] = [];
+  const lines = () => stdout.split('\n').filter(Boolean);
+  const check = () => {
+    for (const waiter of [...waiters]) {
+      const hit = lines().some((l) =>
+        typeof waiter.match === 'string' ? l === waiter.match : waiter.match.test(l),
+      );
+      if (hit) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve();
+      }
+    }
+  };
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+    check();
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+  });
+  const result = new Promise<ChildResult>((resolve) => {
+    proc.on('close', (code, signal) => resolve({ code, signal, stdout, stderr, lines: lines() }));
+  });
+  const waitFor = (match: string | RegExp) =>
+    new Promise<void>((resolve, reject) => {
+      waiters.push({ match, resolve });
+      check();
+      void result.then((r) =>
+        reject(
+          new Error(
+            `child ended (${r.code ?? r.signal}) before "${match}":\n${r.stdout}\n${r.stderr}`,
+          ),
+        ),
+      );
+    });
+  const ready = waitFor('ready');
+  // Children that never say ready are fine when nobody awaits `ready`.
+  ready.catch(() => {});
+  return { proc, ready, waitFor, result };
+}
+
+/** Runs the configurable service fixture. */
+export function spawnService(config: object, env: Record<string, string> = {}): Child {
+  return spawnNode([fixture('service.mjs')], { env: { SERVICE: JSON.stringify(config), ...env } });
+}

@@ -1,0 +1,77 @@
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { fixture, spawnNode } from './child.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('errors, natural exit and loading', () => {
+  it('an uncaught exception is printed as Node would, the hooks run, exit 1', async () => {
+    const r = await spawnNode([fixture('crash.mjs'), 'throw']).result;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('cleanup ran');
+    expect(r.stderr).toContain('Error: unexpected state in handler');
+    expect(r.stderr).toMatch(/at Timeout/);
+    expect(r.stderr).toContain('Node.js v');
+  });
+
+  it('an unhandled rejection is printed, the hooks run, exit 1', async () => {
+    const r = await spawnNode([fixture('crash.mjs'), 'reject']).result;
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('cleanup ran');
+    expect(r.stderr).toContain('Error: nobody caught this rejection');
+  });
+
+  it('runs the hooks when the program ends on its own, with its exit code', async () => {
+    const clean = await spawnNode([fixture('natural-exit.mjs')]).result;
+    expect(clean.code).toBe(0);
+    expect(clean.lines).toEqual(['work done', 'close-db ran']);
+    const coded = await spawnNode([fixture('natural-exit.mjs'), '3']).result;
+    expect(coded.code).toBe(3);
+    expect(coded.lines).toEqual(['work done', 'close-db ran']);
+  });
+
+  it('names the hooks skipped when someone calls process.exit() directly', async () => {
+    const r = await spawnNode([fixture('direct-exit.mjs')], {
+      env: { DEBUG: 'shutdown-hooks:core' },
+    }).result;
+    expect(r.code).toBe(5);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/process\.exit\(5\) was called directly.*Skipped: flush-metrics/);
+  });
+
+  it('adds no listener at import, in either build', async () => {
+    const r = await spawnNode([fixture('import-only.cjs')]).result;
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.lines[0]!)).toEqual({
+      before: [0, 0, 0, 0, 0, 0],
+      after: [0, 0, 0, 0, 0, 0],
+      cjs: 'function',
+      esm: 'function',
+      flag: false,
+    });
+  });
+
+  it('copies of the package loaded from two paths share one registry and one listener', async () => {
+    const copy = `${root}test/.tmp/other/node_modules/shutdown-hooks`;
+    rmSync(copy, { recursive: true, force: true });
+    mkdirSync(copy, { recursive: true });
+    cpSync(`${root}dist`, `${copy}/dist`, { recursive: true });
+    cpSync(`${root}package.json`, `${copy}/package.json`);
+    // The copy resolves its dependencies through the project's node_modules, as a nested copy would.
+    expect(existsSync(`${copy}/dist/index.cjs`)).toBe(true);
+    expect(JSON.parse(readFileSync(`${copy}/package.json`, 'utf8')).name).toBe('shutdown-hooks');
+    const child = spawnNode([fixture('two-copies.cjs'), copy]);
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(0);
+    expect(r.lines).toEqual([
+      'same=true listeners=1',
+      'ready',
+      'esm-copy',
+      'other-path-copy',
+      'cjs-copy',
+    ]);
+  });
+});

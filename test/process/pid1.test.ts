@@ -1,0 +1,32 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { fixture, NODE, spawnNode } from './child.js';
+
+// A new PID namespace makes the child PID 1, as in a container without --init. Needs root (or
+// user namespaces); where the sandbox forbids it the test is skipped, and says why.
+const probe = spawnSync('unshare', ['-fp', '--kill-child', NODE, '-p', 'process.pid'], {
+  encoding: 'utf8',
+});
+const canBePid1 = probe.status === 0 && probe.stdout.trim() === '1';
+
+describe.skipIf(!canBePid1)('as PID 1 (container without an init)', () => {
+  it('shuts down cleanly on SIGTERM instead of ignoring it until SIGKILL', async () => {
+    const child = spawnNode([NODE, fixture('service.mjs')], {
+      command: ['unshare', '-fp', '--kill-child'],
+      env: {
+        SERVICE: JSON.stringify({ hooks: [{ name: 'flush', does: 'wait:20' }] }),
+      },
+    });
+    await child.ready;
+    // unshare forks the node process; signal that one, as `docker stop` signals PID 1.
+    const inner = Number(
+      readFileSync(`/proc/${child.proc.pid}/task/${child.proc.pid}/children`, 'utf8').trim(),
+    );
+    expect(readFileSync(`/proc/${inner}/status`, 'utf8')).toMatch(/NSpid:\s+\d+\s+1\b/);
+    process.kill(inner, 'SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(0);
+    expect(r.lines).toContain('end flush ok');
+  });
+});

@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import { spawnService } from './child.js';
+
+describe('real signals', () => {
+  it('SIGTERM runs the hooks in priority order and exits 0', async () => {
+    const child = spawnService({
+      hooks: [
+        { name: 'db', priority: 0, does: 'ok' },
+        { name: 'http', priority: 300, does: 'wait:50' },
+        { name: 'queue', does: 'wait:10' },
+      ],
+    });
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(0);
+    expect(r.lines.slice(1)).toEqual([
+      'shutdown SIGTERM',
+      'start http',
+      'end http ok',
+      'start queue',
+      'end queue ok',
+      'start db',
+      'end db ok',
+      'done 0 timedOut=false',
+    ]);
+    expect(r.stderr).toBe('');
+  });
+
+  it('SIGINT (Ctrl-C) exits 0 after the hooks', async () => {
+    const child = spawnService({ hooks: [{ name: 'h', does: 'ok' }] });
+    await child.ready;
+    child.proc.kill('SIGINT');
+    const r = await child.result;
+    expect(r.code).toBe(0);
+    expect(r.lines).toContain('shutdown SIGINT');
+  });
+
+  it('a failing hook exits 1 and the others still run', async () => {
+    const child = spawnService({
+      hooks: [
+        { name: 'bad', priority: 2, does: 'throw' },
+        { name: 'good', priority: 1, does: 'ok' },
+      ],
+    });
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(1);
+    expect(r.lines).toContain('end bad error');
+    expect(r.lines).toContain('end good ok');
+  });
+
+  it('a repeated SIGTERM forces exit 143 and names the hook still running', async () => {
+    const child = spawnService(
+      { hooks: [{ name: 'stuck-consumer', does: 'hang' }] },
+      { DEBUG: 'shutdown-hooks:signals' },
+    );
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    await child.waitFor('start stuck-consumer');
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(143);
+    expect(r.stderr).toMatch(/SIGTERM received again; forcing exit 143.*stuck-consumer/);
+  });
+
+  it('a repeated SIGINT forces exit 130', async () => {
+    const child = spawnService({ hooks: [{ name: 'stuck', does: 'hang' }] });
+    await child.ready;
+    child.proc.kill('SIGINT');
+    await child.waitFor('start stuck');
+    child.proc.kill('SIGINT');
+    expect((await child.result).code).toBe(130);
+  });
+
+  it('the global timeout skips the rest and exits 1', async () => {
+    const child = spawnService({
+      options: { timeout: 300 },
+      hooks: [
+        { name: 'stuck', priority: 2, does: 'hang' },
+        { name: 'later', priority: 1, does: 'ok' },
+      ],
+    });
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(1);
+    expect(r.lines).toContain('end stuck timeout');
+    expect(r.lines).not.toContain('start later');
+    expect(r.lines).toContain('done 1 timedOut=true');
+  });
+
+  it('the watchdog ends a process whose event loop is blocked past the global deadline', async () => {
+    const child = spawnService({
+      options: { timeout: 300 },
+      hooks: [{ name: 'spin', does: 'block' }],
+    });
+    await child.ready;
+    const sentAt = Date.now();
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.signal).toBe('SIGKILL');
+    expect(r.lines).toContain('start spin');
+    // Killed by the watchdog (deadline + grace), not by a test timeout.
+    expect(Date.now() - sentAt).toBeLessThan(10_000);
+  });
+
+  it('flushes a large stdout write before exiting', async () => {
+    const bytes = 4 * 1024 * 1024;
+    const child = spawnService({ hooks: [{ name: 'print', does: `print:${bytes}` }] });
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(0);
+    expect(r.lines).toContain('done 0 timedOut=false');
+    expect(r.stdout).toContain(`${'x'.repeat(1000)}`);
+    const xs = r.lines.find((l) => l.startsWith('xxx'));
+    expect(xs?.length).toBe(bytes - 1);
+  });
+});
