@@ -24,6 +24,8 @@ export default defineConfig([
     // p-timeout ships ESM only; the CommonJS build carries its own copy so `require()` works on
     // every supported Node version, not only where require(esm) is available.
     noExternal: ['p-timeout'],
+    // Gives the CommonJS build an import.meta.url for createRequire.
+    shims: true,
     splitting: true,
   },
 ]);

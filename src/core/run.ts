@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import pTimeout from 'p-timeout';
 import { log } from './debug.js';
 import {
@@ -32,13 +33,13 @@ export interface RunOutcome {
   readonly forced: ShutdownForcedError | undefined;
 }
 
-/** Sentinel thrown by p-timeout's fallback, so a hook's own timeout is told apart from its errors. */
-const OWN_TIMEOUT = Symbol('own timeout');
+/** Ends one running hook early with a reason: its timeout, the global deadline or a forced exit. */
+type Cut = (reason: Error) => void;
 
 /**
  * One run of the sequence: `delay`, then the snapshot's groups in order, each hook under its own
- * deadline and all under the global one. A single `stop` controller ends everything early, for
- * the global deadline and for a forced exit alike; its reason tells the two apart.
+ * deadline and the whole sequence under the global one (p-timeout). Ending a hook early never
+ * waits for it: the hook is cut loose, its `ctx.signal` aborts, and the sequence moves on.
  */
 export class ShutdownRun {
   readonly startedAt = Date.now();
@@ -47,10 +48,12 @@ export class ShutdownRun {
   readonly #reason: ShutdownReason;
   readonly #options: RunOptions;
   readonly #emit: Emit;
-  readonly #stop = new AbortController();
-  readonly #running = new Map<HookEntry, AbortController>();
+  readonly #running = new Map<HookEntry, Cut>();
   readonly #results = new Map<HookEntry, HookResult>();
-  #timedOut = false;
+  readonly #force = new AbortController();
+  /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
+  #ended: Error | undefined;
+  #wake: (() => void) | undefined;
 
   constructor(groups: HookEntry[][], reason: ShutdownReason, options: RunOptions, emit: Emit) {
     this.#groups = groups;
@@ -65,138 +68,196 @@ export class ShutdownRun {
     return Array.from(this.#running.keys(), (entry) => entry.name);
   }
 
-  /** Ends the run at once: running hooks are aborted and reported as errors, the rest skipped. */
+  /** Ends the run at once: running hooks are cut off and reported as errors, the rest skipped. */
   force(signal: string): ShutdownForcedError {
     const error = new ShutdownForcedError(signal, this.running());
-    this.#abortAll(error);
+    this.#end(error);
+    this.#force.abort(error);
     return error;
   }
 
   async execute(): Promise<RunOutcome> {
-    const timer = setTimeout(() => this.#globalTimeout(), this.#options.timeout);
     try {
-      if (this.#options.delay > 0) await this.#sleep(this.#options.delay);
-      for (const group of this.#groups) {
-        if (this.#stop.signal.aborted) break;
-        await Promise.all(group.map((entry) => this.#runHook(entry)));
-      }
-    } finally {
-      clearTimeout(timer);
+      await pTimeout(this.#sequence(), {
+        milliseconds: this.#options.timeout,
+        signal: this.#force.signal,
+        fallback: () => this.#globalTimeout(),
+      });
+    } catch (error) {
+      // Only a forced exit rejects; everything a hook does is caught in #runHook.
+      if (!(error instanceof ShutdownForcedError)) throw error;
     }
-    const reason = this.#stop.signal.reason;
     const hooks = this.#groups.flat().map(
-      (entry) =>
+      (entry): HookResult =>
         this.#results.get(entry) ?? {
           name: entry.name,
           priority: entry.priority,
-          status: 'skipped' as const,
+          status: 'skipped',
           durationMs: 0,
         },
     );
     return {
       hooks,
-      timedOut: this.#timedOut,
-      forced: reason instanceof ShutdownForcedError ? reason : undefined,
+      timedOut: this.#ended instanceof ShutdownTimeoutError,
+      forced: this.#ended instanceof ShutdownForcedError ? this.#ended : undefined,
     };
   }
 
-  async #runHook(entry: HookEntry): Promise<void> {
-    const stop = this.#stop.signal;
-    if (stop.aborted) return;
+  async #sequence(): Promise<void> {
+    if (this.#options.delay > 0) await this.#sleep(this.#options.delay);
+    for (const group of this.#groups) {
+      if (this.#ended) return;
+      await Promise.all(group.map((entry) => this.#runHook(entry)));
+    }
+  }
+
+  #runHook(entry: HookEntry): Promise<void> | undefined {
+    if (this.#ended) return undefined;
     const start = Date.now();
     const own = entry.timeout ?? this.#options.hookTimeout;
     // A hook whose own deadline is not earlier than the global one is cut off by the global
-    // deadline, whichever of the two timers happens to fire first.
+    // deadline; it gets no timer of its own, so no race between two timers needs settling.
     const global = own === undefined || start + own >= this.deadline;
     const deadline = global ? this.deadline : start + own;
-    const controller = new AbortController();
-    const ctx: HookContext = {
-      signal: controller.signal,
-      reason: this.#reason,
-      deadline,
-      timeLeft: () => Math.max(0, deadline - Date.now()),
-    };
-    this.#running.set(entry, controller);
+    const ctx = new Context(this.#reason, deadline);
     this.#emit('hook:start', { name: entry.name, priority: entry.priority });
-    log.hooks('start %s (priority %d, %d ms left)', entry.name, entry.priority, deadline - start);
+    if (log.hooks.enabled) {
+      log.hooks('start %s (priority %d, %d ms left)', entry.name, entry.priority, deadline - start);
+    }
+    // Settles when the hook does or when it is cut off, whichever comes first. A hook that is cut
+    // off keeps running in the background, but nothing waits for it any more.
+    return new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let done = false;
+      const finish = (cut: Error | undefined, failed: boolean, error?: unknown) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        this.#running.delete(entry);
+        this.#record(entry, Date.now() - start, cut, failed, error);
+        resolve();
+      };
+      const cut: Cut = (reason) => {
+        if (done) return;
+        ctx.abort(reason);
+        finish(reason, false);
+      };
+      this.#running.set(entry, cut);
+      if (!global) timer = setTimeout(() => cut(new HookTimeoutError(entry.name, own)), own);
+      let returned: unknown;
+      try {
+        returned = entry.hook(ctx);
+      } catch (error) {
+        finish(undefined, true, error);
+        return;
+      }
+      Promise.resolve(returned).then(
+        () => finish(undefined, false),
+        (error: unknown) => finish(undefined, true, error),
+      );
+    });
+  }
 
+  #record(
+    entry: HookEntry,
+    durationMs: number,
+    cut: Error | undefined,
+    failed: boolean,
+    thrown: unknown,
+  ) {
     let status: HookStatus = 'ok';
     let error: unknown;
-    try {
-      await pTimeout(invoke(entry, ctx), {
-        milliseconds: Math.max(1, deadline - start),
-        signal: stop,
-        fallback: () => {
-          throw OWN_TIMEOUT;
-        },
-      });
-    } catch (thrown) {
-      if (thrown === OWN_TIMEOUT && global) this.#globalTimeout();
-      if (stop.aborted && (thrown === stop.reason || thrown === OWN_TIMEOUT)) {
-        // Cut off by the global deadline (a timeout) or by a forced exit (an error).
-        error = stop.reason;
-        status = stop.reason instanceof ShutdownForcedError ? 'error' : 'timeout';
-      } else if (thrown === OWN_TIMEOUT) {
-        error = new HookTimeoutError(entry.name, own!);
-        status = 'timeout';
-        controller.abort(error);
-        this.#emit('timeout', { name: entry.name, timeout: own!, global: false });
-      } else {
-        error = thrown instanceof Error ? thrown : new HookFailedError(entry.name, thrown);
-        status = 'error';
+    if (cut) {
+      error = cut;
+      status = cut instanceof ShutdownForcedError ? 'error' : 'timeout';
+      if (cut instanceof HookTimeoutError) {
+        this.#emit('timeout', { name: entry.name, timeout: cut.timeout, global: false });
       }
+    } else if (failed) {
+      error = thrown instanceof Error ? thrown : new HookFailedError(entry.name, thrown);
+      status = 'error';
     }
-    this.#running.delete(entry);
-    const result: HookResult = {
+    const result: { -readonly [K in keyof HookResult]: HookResult[K] } = {
       name: entry.name,
       priority: entry.priority,
       status,
-      durationMs: Date.now() - start,
-      ...(error === undefined ? {} : { error }),
+      durationMs,
     };
+    if (error !== undefined) result.error = error;
     this.#results.set(entry, result);
-    log.hooks('end %s: %s in %d ms', entry.name, status, result.durationMs);
+    if (log.hooks.enabled) log.hooks('end %s: %s in %d ms', entry.name, status, durationMs);
     this.#emit('hook:end', result);
   }
 
-  /** The global deadline passed: cut off whatever runs, skip the rest. Idempotent. */
+  /** The global deadline passed: cut off whatever runs and skip the rest. */
   #globalTimeout(): void {
-    if (this.#stop.signal.aborted) return;
-    this.#timedOut = true;
     const running = this.running();
     log.core(
       'global timeout of %d ms; cutting off: %s',
       this.#options.timeout,
       running.join(', ') || 'none',
     );
-    this.#abortAll(new ShutdownTimeoutError(this.#options.timeout));
+    this.#end(new ShutdownTimeoutError(this.#options.timeout));
     if (running.length === 0) {
       this.#emit('timeout', { name: undefined, timeout: this.#options.timeout, global: true });
     }
-    for (const name of running)
+    for (const name of running) {
       this.#emit('timeout', { name, timeout: this.#options.timeout, global: true });
+    }
   }
 
-  #abortAll(reason: Error): void {
-    this.#stop.abort(reason);
-    for (const controller of this.#running.values()) controller.abort(reason);
+  #end(reason: Error): void {
+    if (this.#ended) return;
+    this.#ended = reason;
+    this.#wake?.();
+    for (const cut of this.#running.values()) cut(reason);
   }
 
   #sleep(ms: number): Promise<void> {
-    const stop = this.#stop.signal;
     return new Promise((resolve) => {
-      const done = () => {
+      const timer = setTimeout(() => {
+        this.#wake = undefined;
+        resolve();
+      }, ms);
+      this.#wake = () => {
         clearTimeout(timer);
-        stop.removeEventListener('abort', done);
         resolve();
       };
-      const timer = setTimeout(done, ms);
-      stop.addEventListener('abort', done, { once: true });
     });
   }
 }
 
-/** Runs a hook so that a synchronous throw becomes a rejection like any other. */
-function invoke(entry: HookEntry, ctx: HookContext): Promise<void> {
-  return new Promise<void>((resolve) => resolve(entry.hook(ctx)));
+/**
+ * What a hook receives. Its AbortController is made only if the hook reads `signal`: many cleanup
+ * hooks never do, and one controller per hook was the largest cost of a shutdown with many hooks.
+ */
+class Context implements HookContext {
+  readonly reason: ShutdownReason;
+  readonly deadline: number;
+  #controller: AbortController | undefined;
+  #aborted: Error | undefined;
+
+  constructor(reason: ShutdownReason, deadline: number) {
+    this.reason = reason;
+    this.deadline = deadline;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      // Hooks may hand the signal to many operations at once; that is not a leak.
+      setMaxListeners(0, this.#controller.signal);
+      if (this.#aborted) this.#controller.abort(this.#aborted);
+    }
+    return this.#controller.signal;
+  }
+
+  timeLeft(): number {
+    return Math.max(0, this.deadline - Date.now());
+  }
+
+  abort(reason: Error): void {
+    this.#aborted = reason;
+    this.#controller?.abort(reason);
+  }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
 import { printCrash } from './crash.js';
 import { log } from './debug.js';
@@ -58,6 +59,9 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
 
   constructor(options?: ShutdownOptions) {
     super();
+    // Every loop, fetch and timer of the app may listen on this signal; many listeners are the
+    // intended use, not a leak, so Node's "possible memory leak" warning would only mislead.
+    setMaxListeners(0, this.#controller.signal);
     this.#options = resolveOptions(options);
     this.#input = { ...options };
   }
@@ -159,7 +163,13 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#state = 'draining';
     this.#listen();
     this.#controller.abort(reason);
-    log.core('shutdown begins: %s; hooks: %s', reason, this.#registry.names().join(', ') || 'none');
+    if (log.core.enabled) {
+      log.core(
+        'shutdown begins: %s; hooks: %s',
+        reason,
+        this.#registry.names().join(', ') || 'none',
+      );
+    }
     const { timeout, hookTimeout, delay } = this.#options;
     const run = new ShutdownRun(
       this.#registry.snapshot(),

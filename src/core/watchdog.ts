@@ -1,5 +1,10 @@
-import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import type { Worker as WorkerType } from 'node:worker_threads';
 import { log } from './debug.js';
+
+// Loaded when a shutdown begins: node:worker_threads brings the stream machinery with it, which
+// would otherwise add to every import of this package.
+const load = createRequire(import.meta.url);
 
 /**
  * How long after the global deadline the watchdog waits for the main thread to end the process
@@ -32,8 +37,9 @@ export interface Watchdog {
 export function startWatchdog(timeout: number, pid: number): Watchdog {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const ms = timeout + WATCHDOG_GRACE_MS;
-  let worker: Worker | undefined;
+  let worker: WorkerType | undefined;
   try {
+    const { Worker } = load('node:worker_threads') as typeof import('node:worker_threads');
     worker = new Worker(WATCHDOG_SOURCE, {
       eval: true,
       workerData: { flag: flag.buffer, ms, timeout, pid, verbose: log.watchdog.enabled },

@@ -1,0 +1,134 @@
+// Core benchmarks: (a) the machinery's own cost from SIGTERM to exit, (b) import cost,
+// (c) heap per registered hook. Each is a median over repeats, against a baseline from the same run.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { median, printTable, round, startChild, timeRun } from '../lib.mjs';
+
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+const root = (file) => fileURLToPath(new URL(`../../${file}`, import.meta.url));
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
+
+function installClean() {
+  const dir = here('../.tmp/install');
+  const modules = join(dir, 'node_modules');
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
+  cpSync(root('dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
+  cpSync(root('package.json'), join(modules, 'shutdown-hooks/package.json'));
+  const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: root('.'),
+    encoding: 'utf8',
+  });
+  for (const path of prod.trim().split('\n').slice(1)) {
+    cpSync(path, join(modules, path.split('node_modules/').pop()), { recursive: true });
+  }
+  return dir;
+}
+
+async function sigtermToExit(mode) {
+  const times = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const { child, ready, exited } = startChild([here('./hooks-child.mjs'), mode]);
+    await ready;
+    const start = performance.now();
+    child.kill('SIGTERM');
+    const { code } = await exited;
+    if (code !== 0) throw new Error(`${mode} child exited ${code}`);
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+async function importCost() {
+  // Measured on the package as a user installs it: dist plus production dependencies only, so
+  // that dev tools hoisted into this repo (supports-color, say) do not change what debug loads.
+  const dir = installClean();
+  const empty = [];
+  const lib = [];
+  const registered = [];
+  const run = (code) => timeRun(['-e', code], { cwd: dir });
+  for (let i = 0; i < REPEATS * 2; i++) {
+    empty.push((await run('0')).ms);
+    lib.push((await run("require('shutdown-hooks')")).ms);
+    // process.exit() so the natural-exit shutdown (which would start the watchdog) is not timed.
+    registered.push(
+      (await run("require('shutdown-hooks').onShutdown('x', () => {}); process.exit(0)")).ms,
+    );
+  }
+  return { empty: median(empty), lib: median(lib), registered: median(registered) };
+}
+
+async function heapPerHook() {
+  const runs = [];
+  for (let i = 0; i < 5; i++) {
+    const { out } = await timeRun(['--expose-gc', here('./heap-child.mjs')]);
+    runs.push(JSON.parse(out).bytesPerHook);
+  }
+  return median(runs);
+}
+
+export async function runCore() {
+  const criticalPath = 100;
+  const baseline = await sigtermToExit('baseline');
+  const noWatchdog = await sigtermToExit('no-watchdog');
+  const library = await sigtermToExit('library');
+  const imports = await importCost();
+  const heap = await heapPerHook();
+  const ms = (v) => `${round(v)} ms`;
+  const verdict = (ok) => (ok ? 'met' : 'MISSED');
+  const rows = [
+    [
+      '(a) SIGTERM→exit, hand-written baseline',
+      ms(baseline),
+      `${round(baseline - criticalPath)} ms over the 100 ms path`,
+      '',
+      '',
+    ],
+    [
+      '(a) shutdown-hooks, no watchdog thread',
+      ms(noWatchdog),
+      `+${round(noWatchdog - baseline)} ms vs baseline (${round(noWatchdog / baseline, 3)}×)`,
+      '≤ 5 ms',
+      verdict(noWatchdog - baseline <= 5),
+    ],
+    [
+      '(a) shutdown-hooks, default (with watchdog)',
+      ms(library),
+      `+${round(library - baseline)} ms vs baseline (${round(library / baseline, 3)}×)`,
+      '≤ 5 ms',
+      verdict(library - baseline <= 5),
+    ],
+    ['(b) node -e 0', ms(imports.empty), '', '', ''],
+    [
+      '(b) node -e "require(\'shutdown-hooks\')"',
+      ms(imports.lib),
+      `+${round(imports.lib - imports.empty)} ms (${round(imports.lib / imports.empty, 3)}×)`,
+      '≤ 10 ms',
+      verdict(imports.lib - imports.empty <= 10),
+    ],
+    [
+      '(b) … plus one onShutdown()',
+      ms(imports.registered),
+      `+${round(imports.registered - imports.empty)} ms`,
+      '',
+      '',
+    ],
+    [
+      '(c) heap per registered hook',
+      `${round(heap, 0)} B`,
+      `${round(heap / 1024, 2)} KB`,
+      '≤ 1 KB',
+      verdict(heap <= 1024),
+    ],
+  ];
+  printTable(
+    `Core, Node ${process.version}, medians of ${REPEATS} runs ((a): 1,000 hooks in 10 priorities, 10 ms each)`,
+    ['measure', 'median', 'cost', 'target', ''],
+    rows,
+  );
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runCore();

@@ -1,0 +1,61 @@
+// Small helpers shared by the benchmarks: medians, child processes, table printing.
+import { spawn } from 'node:child_process';
+
+export const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export const round = (value, digits = 1) => Number(value.toFixed(digits));
+
+/** Spawns a child and resolves once it prints `ready`. */
+export function startChild(args, options = {}) {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], ...options });
+  let out = '';
+  const exited = new Promise((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, out })),
+  );
+  const ready = new Promise((resolve, reject) => {
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('ready\n')) resolve();
+    });
+    exited.then(() => reject(new Error(`child exited before ready: ${args.join(' ')}`)));
+  });
+  return { child, ready, exited };
+}
+
+/** Runs a command to completion; resolves with its wall time in ms and its stdout. */
+export function timeRun(args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const start = performance.now();
+    const child = spawn(process.execPath, args, {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      ...options,
+    });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => {
+      out += c;
+    });
+    child.on('exit', (code) =>
+      code === 0
+        ? resolve({ ms: performance.now() - start, out })
+        : reject(new Error(`${args} exited ${code}`)),
+    );
+  });
+}
+
+export function printTable(title, header, rows) {
+  const all = [header, ...rows].map((r) => r.map(String));
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
+  console.log(`\n${title}`);
+  console.log(line(all[0]));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of all.slice(1)) console.log(line(r));
+}

@@ -1,0 +1,104 @@
+// A small service built from the core alone. It sends itself SIGTERM after a few seconds (or press
+// Ctrl-C), prints each phase as it happens, then the report, and exits 0 by itself.
+//
+//   npm run demo            # builds the package, then runs this file
+//   node examples/demo.mjs 5  # run for 5 s before the SIGTERM
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  getDefaultShutdown,
+  isShuttingDown,
+  onShutdown,
+  Priority,
+  shutdownSignal,
+} from 'shutdown-hooks';
+
+const seconds = Number(process.argv[2] ?? 3);
+const t0 = Date.now();
+const say = (line) => console.log(`${String(Date.now() - t0).padStart(6)} ms  ${line}`);
+
+// A "database": writes take a little time, and closing it waits for the last one.
+const db = {
+  rows: 0,
+  open: true,
+  async insert(rows) {
+    if (!this.open) throw new Error('database is closed');
+    await sleep(20);
+    this.rows += rows.length;
+  },
+  async close() {
+    await sleep(100);
+    this.open = false;
+  },
+};
+
+// A buffered queue: jobs collect in memory and reach the database in batches.
+const buffer = [];
+const flushTimer = setInterval(() => void flush(), 2000);
+async function flush() {
+  if (buffer.length === 0) return 0;
+  const batch = buffer.splice(0, buffer.length);
+  await db.insert(batch);
+  return batch.length;
+}
+
+// The worker loop: Python's `while is_running:`, stopped by the shutdown signal.
+let produced = 0;
+async function workerLoop() {
+  while (!isShuttingDown()) {
+    buffer.push({ id: ++produced, at: Date.now() });
+    await sleep(50, undefined, { signal: shutdownSignal }).catch(() => {});
+  }
+  say(`worker: saw the flag after ${produced} jobs; loop ended`);
+}
+const worker = workerLoop();
+
+onShutdown('stop-worker', () => worker, { priority: Priority.WORKER });
+onShutdown('flush-queue', async () => {
+  clearInterval(flushTimer);
+  const n = await flush();
+  say(`flush-queue: wrote the last ${n} buffered jobs`);
+});
+onShutdown(
+  'close-database',
+  async () => {
+    await db.close();
+    say(`close-database: closed with ${db.rows} rows (produced ${produced})`);
+  },
+  { priority: Priority.RESOURCE },
+);
+
+const sd = getDefaultShutdown();
+sd.on('shutdown', (reason) =>
+  say(`shutdown begins (${reason}); isShuttingDown() = ${isShuttingDown()}`),
+);
+sd.on('hook:start', ({ name, priority }) => say(`hook ${name} starts (priority ${priority})`));
+sd.on('hook:end', ({ name, status, durationMs }) =>
+  say(`hook ${name}: ${status} in ${durationMs} ms`),
+);
+sd.on('done', (report) => {
+  say(`done: exit code ${report.exitCode}`);
+  console.log();
+  console.log(formatReport(report));
+  console.log(
+    `\nrows written ${db.rows} of ${produced} produced: ${db.rows === produced ? 'nothing lost' : 'LOST SOME'}`,
+  );
+});
+
+say(`running: a worker fills a queue that is flushed to a database every 2 s`);
+say(`sending SIGTERM to myself in ${seconds} s (or press Ctrl-C)`);
+setTimeout(() => process.kill(process.pid, 'SIGTERM'), seconds * 1000).unref();
+
+function formatReport(report) {
+  const rows = [
+    ['hook', 'priority', 'status', 'ms'],
+    ...report.hooks.map((h) => [h.name, String(h.priority), h.status, String(h.durationMs)]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const line = (r) => r.map((cell, i) => cell.padEnd(widths[i])).join('  ');
+  return [
+    `reason ${report.reason}, exit code ${report.exitCode}, ${report.durationMs} ms, timed out: ${report.timedOut}`,
+    line(rows[0]),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.slice(1).map(line),
+  ].join('\n');
+}
