@@ -10,7 +10,6 @@ export default defineConfig([
     entry,
     format: ['esm'],
     dts: true,
-    clean: true,
     target: 'node20',
     splitting: true,
     sourcemap: true,

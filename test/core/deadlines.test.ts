@@ -148,3 +148,34 @@ describe('deadlines', () => {
     expect(vi.getTimerCount()).toBe(0);
   });
 });
+
+describe('ctx.signal', () => {
+  it('is already aborted, with the reason, when first read after the hook was cut off', async () => {
+    const { sd } = harness();
+    let ctxRef: { signal: AbortSignal } | undefined;
+    sd.onShutdown(
+      'reads-late',
+      (ctx) => {
+        ctxRef = ctx;
+        return new Promise(() => {});
+      },
+      { timeout: 100 },
+    );
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    const late = ctxRef!.signal;
+    expect(late.aborted).toBe(true);
+    expect(late.reason).toBeInstanceOf(HookTimeoutError);
+  });
+
+  it('is not aborted for a hook that finished in time', async () => {
+    const { sd } = harness();
+    let signal: AbortSignal | undefined;
+    sd.onShutdown('quick', (ctx) => {
+      signal = ctx.signal;
+    });
+    await sd.shutdown();
+    expect(signal!.aborted).toBe(false);
+  });
+});

@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../src/index.js';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+/** Rows of the README's "### Defaults" table: option name → the default column's code span. */
+function defaultsTable(): Map<string, string> {
+  const section = readme.split('### Defaults')[1]?.split('\n### ')[0] ?? '';
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    const cells = line.split('|').map((c) => c.trim());
+    const name = /^`(\w+)`$/.exec(cells[1] ?? '')?.[1];
+    const value = /^`(.+)`$/.exec(cells[3] ?? '')?.[1];
+    if (name && value) rows.set(name, value);
+  }
+  return rows;
+}
+
+describe('README', () => {
+  it('documents every default exactly as DEFAULTS holds it', () => {
+    const table = defaultsTable();
+    expect([...table.keys()].sort()).toEqual(Object.keys(DEFAULTS).sort());
+    for (const [name, shown] of table) {
+      const actual = DEFAULTS[name as keyof typeof DEFAULTS];
+      expect(shown, name).toBe(actual === undefined ? 'undefined' : JSON.stringify(actual));
+    }
+  });
+
+  it("keeps the defaults inside docker stop's 10 s, watchdog grace included", async () => {
+    const { WATCHDOG_GRACE_MS } = await import('../src/core/watchdog.js');
+    expect(DEFAULTS.timeout + WATCHDOG_GRACE_MS).toBeLessThan(10_000);
+    expect(Object.isFrozen(DEFAULTS)).toBe(true);
+  });
+
+  it('starts with the two commands', () => {
+    const head = readme.split('## Why')[0]!;
+    expect(head).toContain('npm install && npm run demo');
+    expect(head).toContain('npm install && npm test');
+  });
+});
