@@ -2,6 +2,9 @@ import { defineConfig } from 'tsup';
 
 const entry = {
   index: 'src/index.ts',
+  'http/index': 'src/http/index.ts',
+  'express/index': 'src/express/index.ts',
+  'fastify/index': 'src/fastify/index.ts',
   'testing/index': 'src/testing/index.ts',
 };
 

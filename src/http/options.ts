@@ -1,0 +1,110 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { Priority } from '../core/priority.js';
+import type { Shutdown } from '../core/shutdown.js';
+import {
+  validateFunction,
+  validateMs,
+  validateName,
+  validateNumber,
+  validateOptions,
+} from '../core/validate.js';
+
+/** A long-lived connection the drain cannot finish by itself: it asks the application to close it. */
+export type LongLivedConnection =
+  | {
+      /** A socket taken over by an `upgrade` listener (WebSocket and the like). */
+      readonly kind: 'upgrade';
+      readonly socket: Duplex;
+      readonly request: IncomingMessage;
+    }
+  | {
+      /** A response still streaming with `Content-Type: text/event-stream` (server-sent events). */
+      readonly kind: 'event-stream';
+      readonly socket: Duplex;
+      readonly request: IncomingMessage;
+      readonly response: ServerResponse;
+    };
+
+export interface DrainOptions {
+  /**
+   * Priority of the drain hook. Servers drain first so nothing new arrives for the hooks after.
+   * @default Priority.SERVER (300)
+   */
+  readonly priority?: number;
+  /**
+   * Deadline of the drain hook in ms; when it passes, every connection left is destroyed.
+   * @default the instance's `hookTimeout`, else what is left of the global `timeout`
+   */
+  readonly timeout?: number;
+  /**
+   * Ms to keep serving normally after the hook starts, before the server stops accepting.
+   * (The instance's own `delay` applies before any hook; this one is per server.)
+   * @default 0
+   */
+  readonly delay?: number;
+  /**
+   * How long a keep-alive socket must have been quiet (no request in flight, no byte received)
+   * before it is closed as idle. A socket that carries traffic is instead closed right after its
+   * next response, which says `Connection: close`; this wait keeps the drain from closing a socket
+   * under a request the client is sending at that moment.
+   * @default 250
+   */
+  readonly idleGrace?: number;
+  /**
+   * Called once per upgraded socket (WebSocket) and per streaming `text/event-stream` response when
+   * the drain begins, and for any that appear during it, so the application can close them
+   * properly (a WebSocket close frame, a last event). Without it, upgraded sockets are ended and
+   * event streams are ended with `res.end()`.
+   */
+  readonly onUpgraded?: (connection: LongLivedConnection) => void | Promise<void>;
+  /**
+   * Name of the hook in the report.
+   * @default 'drain http' (or https, http2)
+   */
+  readonly name?: string;
+  /**
+   * The instance to register on.
+   * @default the process-wide instance
+   */
+  readonly shutdown?: Shutdown;
+}
+
+export const DRAIN_DEFAULTS = Object.freeze({
+  priority: Priority.SERVER,
+  delay: 0,
+  idleGrace: 250,
+});
+
+export interface ResolvedDrainOptions {
+  readonly priority: number;
+  readonly timeout: number | undefined;
+  readonly delay: number;
+  readonly idleGrace: number;
+  readonly onUpgraded: DrainOptions['onUpgraded'];
+  readonly name: string | undefined;
+  readonly shutdown: Shutdown | undefined;
+}
+
+export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
+  const o = validateOptions<DrainOptions>(input, 'options');
+  return {
+    priority:
+      o.priority === undefined ? DRAIN_DEFAULTS.priority : validateNumber(o.priority, 'priority'),
+    timeout: o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout'),
+    delay:
+      o.delay === undefined
+        ? DRAIN_DEFAULTS.delay
+        : validateMs(o.delay, 'delay', { allowZero: true }),
+    idleGrace:
+      o.idleGrace === undefined
+        ? DRAIN_DEFAULTS.idleGrace
+        : validateMs(o.idleGrace, 'idleGrace', { allowZero: true }),
+    onUpgraded:
+      o.onUpgraded === undefined
+        ? undefined
+        : validateFunction<NonNullable<DrainOptions['onUpgraded']>>(o.onUpgraded, 'onUpgraded'),
+    name: o.name === undefined ? undefined : validateName(o.name, 'name'),
+    shutdown: o.shutdown,
+  };
+}

@@ -1,0 +1,39 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import { getDefaultShutdown } from '../core/default.js';
+import type { Shutdown } from '../core/shutdown.js';
+import { validateOptions } from '../core/validate.js';
+
+export interface ReadinessOptions {
+  /**
+   * The instance whose state is reported.
+   * @default the process-wide instance
+   */
+  readonly shutdown?: Shutdown;
+}
+
+type Request = IncomingMessage | Http2ServerRequest;
+type Response = ServerResponse | Http2ServerResponse;
+
+/**
+ * A request handler for a readiness probe: `200 ok` while running, `503 shutting down` from the
+ * moment shutdown begins (through the `delay`, while other routes keep serving). Works as a plain
+ * `node:http` handler and as an Express or Koa-style route handler.
+ *
+ * @example
+ * app.get('/ready', readinessHandler());
+ */
+export function readinessHandler(
+  options?: ReadinessOptions,
+): (req: Request, res: Response) => void {
+  const o = validateOptions<ReadinessOptions>(options, 'options');
+  const shutdown = o.shutdown ?? getDefaultShutdown();
+  return (_req, res) => {
+    const down = shutdown.isShuttingDown();
+    const body = down ? 'shutting down\n' : 'ok\n';
+    res.statusCode = down ? 503 : 200;
+    res.setHeader('content-type', 'text/plain; charset=utf-8');
+    res.setHeader('cache-control', 'no-store');
+    res.end(body);
+  };
+}

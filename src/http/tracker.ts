@@ -1,0 +1,336 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2Session } from 'node:http2';
+import type { Server, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { log } from '../core/debug.js';
+import type { LongLivedConnection } from './options.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: listeners of several server events, typed at each call.
+type Listener = (...args: any[]) => void;
+
+const kConn = Symbol('shutdown-hooks.connection');
+const kDraining = Symbol('shutdown-hooks.draining');
+
+/** One HTTP/1 connection (plain or TLS) and what is in flight on it. */
+interface Conn {
+  readonly tracker: ConnectionTracker;
+  readonly socket: Socket | TLSSocket;
+  /** Requests received whose response has not closed yet (pipelined requests count each). */
+  inflight: number;
+  /** The latest request and response: with pipelining, the last response to be written. */
+  lastReq: IncomingMessage | undefined;
+  lastRes: ServerResponse | undefined;
+  /** The response we marked `Connection: close`, so it can be unmarked if another request follows. */
+  marked: ServerResponse | undefined;
+  /** When the socket last went quiet, and how many bytes it had read then. */
+  quietSince: number;
+  quietBytes: number;
+  upgraded: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+type Tagged<T> = T & { [kConn]?: Conn; [kDraining]?: true };
+
+export interface TrackerOptions {
+  readonly idleGrace: number;
+  readonly onUpgraded: ((connection: LongLivedConnection) => void | Promise<void>) | undefined;
+}
+
+/**
+ * Follows every connection of one server from the moment it is attached, with public events only:
+ * `connection`, `secureConnection`, `request`, `upgrade`, `session`, and each response's `close`.
+ * On the request path it costs one listener call and one `close` listener per response.
+ */
+export class ConnectionTracker {
+  readonly #server: Server;
+  readonly #options: TrackerOptions;
+  /** Every raw socket, for the deadline and for knowing when the server is empty. */
+  readonly #sockets = new Set<Socket>();
+  readonly #conns = new Set<Conn>();
+  readonly #sessions = new Set<Http2Session>();
+  readonly #upgraded = new Map<Duplex, IncomingMessage>();
+  readonly #attached: [string, Listener][] = [];
+  readonly #isTls: boolean;
+  #draining = false;
+  #onEmpty: (() => void) | undefined;
+
+  constructor(server: Server, options: TrackerOptions) {
+    this.#server = server;
+    this.#options = options;
+    // TLS servers (https, http2 secure) hand out the HTTP transport on `secureConnection`.
+    this.#isTls = typeof (server as { addContext?: unknown }).addContext === 'function';
+    this.#on('connection', (socket: Socket) => this.#onConnection(socket));
+    if (this.#isTls) this.#on('secureConnection', (tls: TLSSocket) => this.#onSecure(tls));
+    this.#on(
+      'request',
+      (req: IncomingMessage, res: ServerResponse) => this.#onRequest(req, res),
+      true,
+    );
+    this.#on('session', (session: Http2Session) => this.#onSession(session));
+    // Node destroys upgrade requests when nobody listens for `upgrade`, so only listen alongside
+    // the application's own listener, never instead of it.
+    if (server.listenerCount('upgrade') > 0) this.#listenUpgrades();
+    else {
+      const onNew = (event: string | symbol) => {
+        if (event !== 'upgrade') return;
+        server.off('newListener', onNew);
+        queueMicrotask(() => this.#listenUpgrades());
+      };
+      server.on('newListener', onNew);
+      this.#attached.push(['newListener', onNew]);
+    }
+  }
+
+  /** Removes every listener this tracker added to the server. */
+  detach(): void {
+    for (const [event, listener] of this.#attached) this.#server.off(event, listener);
+    this.#attached.length = 0;
+  }
+
+  get connections(): number {
+    return this.#sockets.size + this.#sessions.size + this.#upgraded.size;
+  }
+
+  /**
+   * Starts draining: marks the last response of every busy connection `Connection: close`, closes
+   * quiet ones, sends HTTP/2 GOAWAY, and hands long-lived connections to `onUpgraded`.
+   * Resolves when no connection is left.
+   */
+  drain(): Promise<void> {
+    this.#draining = true;
+    const empty = new Promise<void>((resolve) => {
+      this.#onEmpty = resolve;
+    });
+    for (const conn of this.#conns) {
+      if (conn.upgraded) continue;
+      if (conn.inflight > 0) {
+        this.#markClose(conn);
+        this.#maybeEventStream(conn);
+      } else this.#checkIdle(conn);
+    }
+    for (const session of this.#sessions) this.#closeSession(session);
+    for (const [socket, request] of this.#upgraded)
+      this.#handOver({ kind: 'upgrade', socket, request });
+    log.http(
+      'draining: %d sockets, %d HTTP/2 sessions, %d upgraded',
+      this.#sockets.size,
+      this.#sessions.size,
+      this.#upgraded.size,
+    );
+    this.#maybeEmpty();
+    return empty;
+  }
+
+  /** The deadline passed: destroy whatever is left. */
+  destroyAll(): void {
+    const left = this.connections;
+    if (left > 0) log.http('deadline: destroying %d connections', left);
+    for (const session of this.#sessions) session.destroy();
+    for (const socket of this.#upgraded.keys()) socket.destroy();
+    for (const socket of this.#sockets) socket.destroy();
+    for (const conn of this.#conns) conn.socket.destroy();
+  }
+
+  /** True when `req` arrived on this server after its drain began. */
+  static isDraining(req: IncomingMessage): boolean {
+    return (req as Tagged<IncomingMessage>)[kDraining] === true;
+  }
+
+  #on(event: string, listener: Listener, first = false): void {
+    if (first) this.#server.prependListener(event, listener);
+    else this.#server.on(event, listener);
+    this.#attached.push([event, listener]);
+  }
+
+  #listenUpgrades(): void {
+    this.#on(
+      'upgrade',
+      (req: IncomingMessage, socket: Duplex) => this.#onUpgrade(req, socket),
+      true,
+    );
+  }
+
+  #onConnection(socket: Socket): void {
+    this.#sockets.add(socket);
+    socket.once('close', () => {
+      this.#sockets.delete(socket);
+      this.#maybeEmpty();
+    });
+    // Plain HTTP/1 servers use the raw socket itself; h2c sessions announce themselves.
+    if (!this.#isTls) this.#adopt(socket);
+  }
+
+  #onSecure(tls: TLSSocket): void {
+    if (tls.alpnProtocol === 'h2') return;
+    this.#adopt(tls);
+  }
+
+  #adopt(socket: Socket | TLSSocket): Conn {
+    const conn: Conn = {
+      tracker: this,
+      socket,
+      inflight: 0,
+      lastReq: undefined,
+      lastRes: undefined,
+      marked: undefined,
+      quietSince: Date.now(),
+      quietBytes: socket.bytesRead,
+      upgraded: false,
+      timer: undefined,
+    };
+    (socket as Tagged<Socket>)[kConn] = conn;
+    this.#conns.add(conn);
+    socket.once('close', () => {
+      clearTimeout(conn.timer);
+      this.#conns.delete(conn);
+      this.#maybeEmpty();
+    });
+    if (this.#draining) this.#checkIdle(conn);
+    return conn;
+  }
+
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    // HTTP/2 streams (compatibility API) are drained through their session.
+    if (req.httpVersionMajor >= 2) return;
+    const socket = req.socket as Tagged<Socket>;
+    const conn = socket[kConn] ?? this.#adopt(socket);
+    conn.inflight += 1;
+    conn.lastReq = req;
+    conn.lastRes = res;
+    (res as Tagged<ServerResponse>)[kConn] = conn;
+    res.once('close', onResponseClose);
+    if (this.#draining) {
+      (req as Tagged<IncomingMessage>)[kDraining] = true;
+      clearTimeout(conn.timer);
+      this.#markClose(conn);
+    }
+  }
+
+  #onUpgrade(req: IncomingMessage, socket: Duplex): void {
+    const conn = (socket as Tagged<Duplex>)[kConn];
+    if (conn) {
+      conn.upgraded = true;
+      clearTimeout(conn.timer);
+    }
+    this.#upgraded.set(socket, req);
+    socket.once('close', () => {
+      this.#upgraded.delete(socket);
+      this.#maybeEmpty();
+    });
+    if (this.#draining) this.#handOver({ kind: 'upgrade', socket, request: req });
+  }
+
+  #onSession(session: Http2Session): void {
+    this.#sessions.add(session);
+    session.once('close', () => {
+      this.#sessions.delete(session);
+      this.#maybeEmpty();
+    });
+    if (this.#draining) this.#closeSession(session);
+  }
+
+  /** Called by each response's `close`: one fewer in flight; a quiet socket starts its grace. */
+  responseClosed(conn: Conn): void {
+    conn.inflight -= 1;
+    if (conn.inflight > 0) return;
+    conn.quietSince = Date.now();
+    conn.quietBytes = conn.socket.bytesRead;
+    if (this.#draining) this.#checkIdle(conn);
+  }
+
+  /**
+   * `Connection: close` on the last response of the socket, so Node closes the socket right after
+   * it. With pipelining only the latest response is marked; an earlier mark whose headers are not
+   * out yet is taken back, or the requests queued behind it would be dropped.
+   */
+  #markClose(conn: Conn): void {
+    const res = conn.lastRes;
+    if (!res || res === conn.marked) return;
+    if (conn.marked && !conn.marked.headersSent) conn.marked.removeHeader('connection');
+    if (!res.headersSent) {
+      res.setHeader('connection', 'close');
+      conn.marked = res;
+    }
+  }
+
+  #maybeEventStream(conn: Conn): void {
+    const res = conn.lastRes;
+    const req = conn.lastReq;
+    if (res && req && isEventStream(req, res)) {
+      this.#handOver({
+        kind: 'event-stream',
+        socket: conn.socket,
+        request: conn.lastReq,
+        response: res,
+      });
+    }
+  }
+
+  /**
+   * Closes a socket with nothing in flight once it has been quiet for `idleGrace`. Bytes received
+   * since it went quiet are a request on its way in: such a socket is never closed here; the
+   * request will be answered with `Connection: close` (or, if it never completes, the deadline
+   * ends it).
+   */
+  #checkIdle(conn: Conn): void {
+    clearTimeout(conn.timer);
+    conn.timer = undefined;
+    if (conn.inflight > 0 || conn.upgraded || conn.socket.destroyed) return;
+    if (conn.socket.bytesRead !== conn.quietBytes) return;
+    const wait = conn.quietSince + this.#options.idleGrace - Date.now();
+    if (wait > 0) {
+      conn.timer = setTimeout(() => this.#checkIdle(conn), wait);
+      return;
+    }
+    conn.socket.end();
+  }
+
+  #closeSession(session: Http2Session): void {
+    if (session.closed || session.destroyed) return;
+    // close() sends GOAWAY with the last stream id: streams above it are refused, and the client
+    // knows they were never processed. Node 20 and 22 do not do this on server.close().
+    session.close();
+  }
+
+  #handOver(connection: LongLivedConnection): void {
+    const { onUpgraded } = this.#options;
+    if (!onUpgraded) {
+      if (connection.kind === 'event-stream') connection.response.end();
+      else connection.socket.end();
+      return;
+    }
+    try {
+      Promise.resolve(onUpgraded(connection)).catch((error: unknown) =>
+        log.http('onUpgraded failed: %O', error),
+      );
+    } catch (error) {
+      log.http('onUpgraded failed: %O', error);
+    }
+  }
+
+  #maybeEmpty(): void {
+    if (!this.#draining || !this.#onEmpty) return;
+    if (this.#sockets.size + this.#conns.size + this.#sessions.size + this.#upgraded.size > 0)
+      return;
+    const done = this.#onEmpty;
+    this.#onEmpty = undefined;
+    done();
+  }
+}
+
+function onResponseClose(this: Tagged<ServerResponse>): void {
+  const conn = this[kConn];
+  if (conn) conn.tracker.responseClosed(conn);
+}
+
+/**
+ * A server-sent events stream: EventSource always asks with `Accept: text/event-stream`; the
+ * response header is checked too, for clients that do not (it is only visible when set with
+ * setHeader, not through writeHead's object).
+ */
+function isEventStream(req: IncomingMessage, res: ServerResponse): boolean {
+  const type = res.getHeader('content-type');
+  if (typeof type === 'string' && type.startsWith('text/event-stream')) return true;
+  return req.headers.accept?.includes('text/event-stream') === true;
+}

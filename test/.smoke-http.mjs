@@ -1,0 +1,21 @@
+import http from 'node:http';
+import { Client } from 'undici';
+import { createShutdown } from 'shutdown-hooks';
+import { drainHttp } from 'shutdown-hooks/http';
+const sd = createShutdown({ exit: false, timeout: 3000 });
+const server = http.createServer((req, res) => {
+  const ms = Number(new URL(req.url, 'http://x').searchParams.get('ms') ?? 0);
+  setTimeout(() => res.end('ok'), ms);
+});
+drainHttp(server, { shutdown: sd, idleGrace: 2000 });
+await new Promise((r) => server.listen(0, r));
+const url = `http://127.0.0.1:${server.address().port}`;
+const client = new Client(url, { pipelining: 1 });
+client.on('disconnect', () => console.log('client disconnect'));
+const r0 = await client.request({ path: '/', method: 'GET' }); await r0.body.text(); console.log('r0', r0.statusCode, r0.headers.connection);
+const slow = client.request({ path: '/?ms=300', method: 'GET' });
+await new Promise((r) => setTimeout(r, 50));
+const done = sd.shutdown();
+const r1 = await slow; await r1.body.text(); console.log('r1', r1.statusCode, r1.headers.connection);
+const report = await done; console.log(report.hooks, report.durationMs);
+await client.close();

@@ -1,0 +1,75 @@
+// The race every peer loses: a client starts sending a request on a kept-alive socket just as the
+// server decides the socket is idle. Bytes already received mean a request is on its way in.
+import { once } from 'node:events';
+import http from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { afterEach, expect, it } from 'vitest';
+import { createShutdown } from '../../src/index.js';
+import { drainHttp } from '../../src/http/index.js';
+import { createFakeProcess } from '../../src/testing/index.js';
+
+let server: http.Server | undefined;
+afterEach(() => {
+  server?.closeAllConnections();
+  server?.close();
+});
+
+/** Waits, one event-loop turn at a time, until `check` holds (bounded). */
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 10_000 && !check(); i++) await new Promise((r) => setImmediate(r));
+  expect(check()).toBe(true);
+}
+
+it('never closes a quiet socket under a request that has started to arrive', async () => {
+  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  const serverSockets: Socket[] = [];
+  server = http.createServer((_req, res) => res.end('ok'));
+  server.on('connection', (s) => serverSockets.push(s));
+  drainHttp(server, { shutdown: sd, idleGrace: 0 });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+
+  const client = connect(port, '127.0.0.1');
+  let received = '';
+  client.setEncoding('utf8').on('data', (chunk: string) => {
+    received += chunk;
+  });
+  await once(client, 'connect');
+  client.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => received.includes('\r\n\r\nok'));
+  expect(received).toMatch(/connection: keep-alive/i);
+
+  // Half of the next request reaches the server; then the drain starts with no grace at all.
+  const before = serverSockets[0]!.bytesRead;
+  client.write('GET /second HTTP/1.1\r\nHo');
+  await until(() => serverSockets[0]!.bytesRead > before);
+  received = '';
+  const done = sd.shutdown();
+  await new Promise((r) => setImmediate(r));
+  expect(serverSockets[0]!.destroyed || serverSockets[0]!.writableEnded).toBe(false);
+  client.write('st: x\r\n\r\n');
+  await once(client, 'end');
+  expect(received).toMatch(/^HTTP\/1.1 200 OK/);
+  expect(received).toMatch(/connection: close/i);
+  expect((await done).hooks[0]!.status).toBe('ok');
+  client.destroy();
+});
+
+it('closes a quiet socket with nothing arriving, right away when idleGrace is 0', async () => {
+  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  server = http.createServer((_req, res) => res.end('ok'));
+  drainHttp(server, { shutdown: sd, idleGrace: 0 });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  client.resume();
+  await once(client, 'connect');
+  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  await once(client, 'data');
+  const ended = once(client, 'end');
+  const report = await sd.shutdown();
+  await ended;
+  expect(report.hooks[0]!.status).toBe('ok');
+  client.destroy();
+});
