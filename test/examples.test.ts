@@ -15,3 +15,37 @@ describe('examples', () => {
     expect(r.stdout).toContain('nothing lost');
   });
 });
+
+describe.each([
+  { file: 'http.mjs', env: {}, closes: true },
+  { file: 'express.mjs', env: { EXPRESS_PACKAGE: 'express4' }, closes: true },
+  { file: 'express.mjs', env: { EXPRESS_PACKAGE: 'express5' }, closes: true },
+  { file: 'fastify.mjs', env: { FASTIFY_PACKAGE: 'fastify4' }, closes: true },
+  { file: 'fastify.mjs', env: { FASTIFY_PACKAGE: 'fastify' }, closes: true },
+  { file: 'http2.mjs', env: {}, closes: false },
+])('example $file $env', ({ file, env, closes }) => {
+  it('serves, turns unready on SIGTERM while still serving, then exits 0', async () => {
+    const { Agent, request } = await import('undici');
+    const dispatcher = new Agent({ connect: { rejectUnauthorized: false }, allowH2: true });
+    const child = spawnNode([example(file)], { env: { PORT: '0', DELAY_MS: '1000', ...env } });
+    await child.waitFor(/^listening on /);
+    const url = /^listening on (\S+)/m.exec(child.output())![1]!;
+    const get = async (path: string) => {
+      const res = await request(`${url}${path}`, { dispatcher });
+      return { status: res.statusCode, body: await res.body.text() };
+    };
+    expect((await get('/ready')).status).toBe(200);
+    expect((await get('/')).body).toMatch(/^hello/);
+    child.proc.kill('SIGTERM');
+    // During the delay: readiness says 503, the service still answers.
+    let ready = 200;
+    for (let i = 0; i < 200 && ready === 200; i++) ready = (await get('/ready')).status;
+    expect(ready).toBe(503);
+    expect((await get('/')).body).toMatch(/^hello/);
+    await dispatcher.close();
+    const r = await child.result;
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe('');
+    if (closes) expect(r.stdout).toContain('database closed');
+  });
+});

@@ -199,7 +199,8 @@ export class ConnectionTracker {
     conn.lastReq = req;
     conn.lastRes = res;
     (res as Tagged<ServerResponse>)[kConn] = conn;
-    res.once('close', onResponseClose);
+    // on(), not once(): 'close' fires once, and once() would allocate a wrapper per request.
+    res.on('close', onResponseClose);
     if (this.#draining) {
       (req as Tagged<IncomingMessage>)[kDraining] = true;
       clearTimeout(conn.timer);
@@ -261,7 +262,7 @@ export class ConnectionTracker {
       this.#handOver({
         kind: 'event-stream',
         socket: conn.socket,
-        request: conn.lastReq,
+        request: req,
         response: res,
       });
     }

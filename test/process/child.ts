@@ -22,6 +22,8 @@ export interface Child {
   /** Resolves when a line equal to `line` (or matching it) has been printed. */
   waitFor(line: string | RegExp): Promise<void>;
   result: Promise<ChildResult>;
+  /** Everything printed on stdout so far. */
+  output(): string;
 }
 
 /** Spawns `node <file> ...args`, collects output, and tells when it says ready. */
@@ -75,7 +77,7 @@ export function spawnNode(
   const ready = waitFor('ready');
   // Children that never say ready are fine when nobody awaits `ready`.
   ready.catch(() => {});
-  return { proc, ready, waitFor, result };
+  return { proc, ready, waitFor, result, output: () => stdout };
 }
 
 /** Runs the configurable service fixture. */

@@ -1,0 +1,250 @@
+// Load scenarios for the drain benchmark. Each starts a server child, loads it with a real
+// keep-alive client (undici, or node:http2), sends SIGTERM, and counts what happened to every
+// request: served, 503, refused cleanly (never sent: the connection was refused, or HTTP/2 said
+// the stream was not processed), or lost (written on an open connection, then reset or hung up).
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http2 from 'node:http2';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Pool } from 'undici';
+
+const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
+const KILL_AFTER = 10_000; // what `docker stop` would allow
+
+/** Starts a contender (under `wrapper`, a command prefix such as valgrind); resolves once it listens. */
+export async function startServer(contender, protocol, tls, wrapper = []) {
+  const [command, ...args] = [...wrapper, process.execPath, SERVER, contender, protocol];
+  const child = spawn(command, args, {
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    env: { ...process.env, BENCH_KEY: tls.key, BENCH_CERT: tls.cert, DEBUG: '' },
+  });
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      out += chunk;
+      const match = /ready (\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    exited.then(() => reject(new Error(`${contender} exited before listening`)));
+  });
+  const scheme = protocol === 'http' ? 'http' : 'https';
+  return { child, exited, origin: `${scheme}://localhost:${port}`, protocol };
+}
+
+/** Sends SIGTERM; resolves with ms until the process exited (SIGKILL after KILL_AFTER ms). */
+export async function terminate(server) {
+  const start = performance.now();
+  server.child.kill('SIGTERM');
+  const killer = setTimeout(() => server.child.kill('SIGKILL'), KILL_AFTER);
+  const { signal } = await server.exited;
+  clearTimeout(killer);
+  return { ms: performance.now() - start, killed: signal === 'SIGKILL' };
+}
+
+export function tally() {
+  return { ok: 0, unavailable: 0, refused: 0, lost: 0, codes: {} };
+}
+
+function classify(t, error) {
+  const code = error?.code ?? error?.name ?? 'unknown';
+  const text = String(error?.message ?? '');
+  const neverSent =
+    code === 'ECONNREFUSED' ||
+    code === 'ERR_HTTP2_GOAWAY_SESSION' ||
+    code === 'ERR_HTTP2_INVALID_SESSION' ||
+    (code === 'ERR_HTTP2_STREAM_ERROR' && text.includes('REFUSED_STREAM'));
+  if (neverSent) t.refused += 1;
+  else {
+    t.lost += 1;
+    t.codes[code] = (t.codes[code] ?? 0) + 1;
+  }
+}
+
+function record(t, status) {
+  if (status === 200) t.ok += 1;
+  else if (status === 503) t.unavailable += 1;
+  else {
+    t.lost += 1;
+    t.codes[`HTTP ${status}`] = (t.codes[`HTTP ${status}`] ?? 0) + 1;
+  }
+}
+
+function h1Pool(server, connections) {
+  return new Pool(server.origin, {
+    connections,
+    pipelining: 1,
+    keepAliveTimeout: 30_000,
+    connect: { rejectUnauthorized: false },
+  });
+}
+
+async function h1Get(pool, path, t) {
+  try {
+    const res = await pool.request({ path, method: 'GET' });
+    await res.body.text();
+    record(t, res.statusCode);
+  } catch (error) {
+    classify(t, error);
+    return false;
+  }
+  return true;
+}
+
+function h2Get(session, path, t) {
+  return new Promise((resolve) => {
+    let stream;
+    try {
+      stream = session.request({ ':path': path });
+    } catch (error) {
+      classify(t, error);
+      resolve(false);
+      return;
+    }
+    let status = 0;
+    stream.on('response', (headers) => {
+      status = headers[':status'];
+    });
+    stream.resume();
+    stream.on('end', () => {
+      if (status) record(t, status);
+      else classify(t, { code: 'ERR_NO_RESPONSE' });
+      resolve(true);
+    });
+    stream.on('error', (error) => {
+      classify(t, error);
+      resolve(false);
+    });
+  });
+}
+
+/** (A) 50 requests of 1 s in flight, SIGTERM 200 ms after they were sent. */
+export async function inFlight(contender, protocol, tls) {
+  const server = await startServer(contender, protocol, tls);
+  const t = tally();
+  let pending;
+  let cleanup;
+  if (protocol === 'h2') {
+    const sessions = Array.from({ length: 5 }, () => {
+      const s = http2.connect(server.origin, { rejectUnauthorized: false });
+      s.on('error', () => {});
+      return s;
+    });
+    pending = Array.from({ length: 50 }, (_, i) => h2Get(sessions[i % 5], '/?ms=1000', t));
+    cleanup = () => sessions.forEach((s) => s.destroy());
+  } else {
+    const pool = h1Pool(server, 50);
+    pending = Array.from({ length: 50 }, () => h1Get(pool, '/?ms=1000', t));
+    cleanup = () => pool.destroy();
+  }
+  await sleep(200);
+  const exit = await terminate(server);
+  await Promise.all(pending);
+  await cleanup();
+  return { ...t, exit };
+}
+
+/** (B) Steady keep-alive load (32 clients, 20 ms handler); SIGTERM after 1 s; load goes on until exit. */
+export async function steady(contender, tls) {
+  const server = await startServer(contender, 'http', tls);
+  const t = tally();
+  const pool = h1Pool(server, 32);
+  let running = true;
+  const loops = Array.from({ length: 32 }, async () => {
+    while (running) {
+      const sent = await h1Get(pool, '/?ms=20', t);
+      if (!sent) await sleep(5); // a refused connection: back off a little, as clients do
+    }
+  });
+  await sleep(1000);
+  const exit = await terminate(server);
+  running = false;
+  await Promise.all(loops);
+  await pool.destroy();
+  return { ...t, exit };
+}
+
+/** (C) 100 keep-alive sockets left idle for 500 ms, then SIGTERM. */
+export async function idle(contender, tls) {
+  const server = await startServer(contender, 'http', tls);
+  const t = tally();
+  const pool = h1Pool(server, 100);
+  await Promise.all(Array.from({ length: 100 }, () => h1Get(pool, '/?ms=50', t)));
+  await sleep(500);
+  const exit = await terminate(server);
+  await pool.destroy();
+  return { ...t, exit };
+}
+
+function cpuOf(child) {
+  return new Promise((resolve) => {
+    child.once('message', (m) => resolve(m.cpu));
+    child.send('cpu');
+  });
+}
+
+async function load(server, requests) {
+  const t = tally();
+  const pool = h1Pool(server, 32);
+  let left = requests;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (left-- > 0) await h1Get(pool, '/', t);
+    }),
+  );
+  await pool.destroy();
+  if (t.ok !== requests) throw new Error(`expected ${requests} answers, got ${JSON.stringify(t)}`);
+}
+
+/**
+ * (D) Instructions per request in the server, counted by valgrind's callgrind: repeatable, unlike
+ * CPU time on a shared machine. Two runs with different request counts; the difference cancels
+ * start-up and exit.
+ */
+export async function instructionsPerRequest(contender, tls, small = 500, large = 2500) {
+  const count = async (requests) => {
+    const file = join(tmpdir(), `shutdown-hooks-callgrind-${process.pid}-${contender.replace(/\W/g, '')}`);
+    const server = await startServer(contender, 'http', tls, [
+      'valgrind',
+      '--tool=callgrind',
+      `--callgrind-out-file=${file}`,
+    ]);
+    await load(server, requests);
+    server.child.send('exit');
+    await server.exited;
+    const summary = readFileSync(file, 'utf8').match(/^summary: (\d+)/m);
+    rmSync(file, { force: true });
+    return Number(summary[1]);
+  };
+  const a = await count(small);
+  const b = await count(large);
+  return (b - a) / (large - small);
+}
+
+/** (D) CPU µs per request in the server under load (20,000 requests, 32 at a time). */
+export async function cpuPerRequest(contender, tls, requests = 20_000) {
+  const server = await startServer(contender, 'http', tls);
+  const t = tally();
+  const pool = h1Pool(server, 32);
+  const run = async (n) => {
+    let left = n;
+    await Promise.all(
+      Array.from({ length: 32 }, async () => {
+        while (left-- > 0) await h1Get(pool, '/', t);
+      }),
+    );
+  };
+  await run(2000); // warm up
+  const before = await cpuOf(server.child);
+  await run(requests);
+  const after = await cpuOf(server.child);
+  await pool.destroy();
+  server.child.kill('SIGKILL');
+  await server.exited;
+  return (after - before) / requests;
+}

@@ -1,0 +1,90 @@
+// The drain benchmark: every contender, same handler, same load client, in one run; medians of
+// several repeats. Run with `npm run bench` (or `node bench/drain/run.mjs`).
+import selfsigned from 'selfsigned';
+import { median, printTable, round } from '../lib.mjs';
+import { cpuPerRequest, idle, inFlight, steady } from './load.mjs';
+
+const CONTENDERS = ['shutdown-hooks', 'stoppable', 'http-terminator', 'terminus', 'server.close()'];
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+
+async function repeat(fn) {
+  const runs = [];
+  for (let i = 0; i < REPEATS; i++) runs.push(await fn());
+  const sum = (k) => runs.reduce((a, r) => a + r[k], 0);
+  const codes = {};
+  for (const r of runs)
+    for (const [c, n] of Object.entries(r.codes)) codes[c] = (codes[c] ?? 0) + n;
+  return {
+    ok: sum('ok'),
+    unavailable: sum('unavailable'),
+    refused: sum('refused'),
+    lost: sum('lost'),
+    codes,
+    exitMs: median(runs.map((r) => r.exit.ms)),
+    killed: runs.filter((r) => r.exit.killed).length,
+  };
+}
+
+function row(scenario, contender, r) {
+  const how = Object.entries(r.codes)
+    .map(([c, n]) => `${c}×${n}`)
+    .join(' ');
+  return [
+    scenario,
+    contender,
+    r.ok,
+    r.lost,
+    r.refused,
+    r.unavailable,
+    r.killed ? `${round(r.exitMs, 0)} (SIGKILL ${r.killed}/${REPEATS})` : round(r.exitMs, 0),
+    how,
+  ];
+}
+
+export async function runDrain() {
+  const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
+    days: 1,
+    keySize: 2048,
+  });
+  const tls = { key: pems.private, cert: pems.cert };
+  const rows = [];
+  const scenarios = [
+    ['A  50 in-flight 1 s, http', (c) => inFlight(c, 'http', tls)],
+    ['A  50 in-flight 1 s, https', (c) => inFlight(c, 'https', tls)],
+    ['A  50 in-flight 1 s, http2', (c) => inFlight(c, 'h2', tls)],
+    ['B  steady keep-alive load', (c) => steady(c, tls)],
+    ['C  100 idle keep-alive', (c) => idle(c, tls)],
+  ];
+  for (const [name, scenario] of scenarios) {
+    for (const contender of CONTENDERS) {
+      rows.push(row(name, contender, await repeat(() => scenario(contender))));
+      process.stderr.write('.');
+    }
+  }
+  process.stderr.write('\n');
+  printTable(
+    `Drain, Node ${process.version}; requests summed over ${REPEATS} repeats, exit = median ms from SIGTERM to exit`,
+    ['scenario', 'contender', 'served', 'lost', 'refused', '503', 'exit ms', 'lost as'],
+    rows,
+  );
+
+  const cpu = {};
+  for (const contender of ['bare', ...CONTENDERS]) {
+    const runs = [];
+    for (let i = 0; i < REPEATS; i++) runs.push(await cpuPerRequest(contender, tls));
+    cpu[contender] = median(runs);
+  }
+  printTable(
+    `D  CPU per request in the server, median of ${REPEATS} runs of 20,000 requests (32 at a time)`,
+    ['contender', 'µs / request', 'vs bare', 'target'],
+    Object.entries(cpu).map(([c, us]) => [
+      c,
+      round(us, 1),
+      `${round(us / cpu.bare, 3)}×`,
+      c === 'shutdown-hooks' ? `≤ 1.03× ${us / cpu.bare <= 1.03 ? 'met' : 'MISSED'}` : '',
+    ]),
+  );
+  return { rows, cpu };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await runDrain();

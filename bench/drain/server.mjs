@@ -1,0 +1,68 @@
+// A server child for the drain benchmark: `node server.mjs <contender> <protocol>`.
+// Every contender serves the same handler (GET /?ms=N answers "ok" after N ms) and is stopped by
+// SIGTERM the way its documentation shows. It prints "ready <port>" once listening and answers
+// the "cpu" IPC message with its CPU time, for the per-request cost.
+import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const [contender, protocol] = process.argv.slice(2);
+const GRACE = 5000;
+const tls = { key: process.env.BENCH_KEY, cert: process.env.BENCH_CERT };
+
+function handler(req, res) {
+  const q = req.url.indexOf('ms=');
+  const ms = q === -1 ? 0 : Number(req.url.slice(q + 3));
+  if (ms === 0) res.end('ok');
+  else setTimeout(() => res.end('ok'), ms);
+}
+
+const server =
+  protocol === 'https'
+    ? https.createServer(tls, handler)
+    : protocol === 'h2'
+      ? http2.createSecureServer(tls, handler)
+      : http.createServer(handler);
+
+switch (contender) {
+  case 'shutdown-hooks': {
+    const { drainHttp } = await import('shutdown-hooks/http');
+    drainHttp(server);
+    break;
+  }
+  case 'stoppable': {
+    const stoppable = require('stoppable');
+    stoppable(server, GRACE);
+    process.on('SIGTERM', () => server.stop(() => process.exit(0)));
+    break;
+  }
+  case 'http-terminator': {
+    const { createHttpTerminator } = require('http-terminator');
+    const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: GRACE });
+    process.on('SIGTERM', () => terminator.terminate().then(() => process.exit(0)));
+    break;
+  }
+  case 'terminus': {
+    const { createTerminus } = require('@godaddy/terminus');
+    createTerminus(server, { signals: ['SIGTERM'], timeout: GRACE, onSignal: async () => {} });
+    break;
+  }
+  case 'server.close()':
+    process.on('SIGTERM', () => server.close(() => process.exit(0)));
+    break;
+  case 'bare':
+    break;
+  default:
+    throw new Error(`unknown contender ${contender}`);
+}
+
+process.on('message', (message) => {
+  if (message === 'exit') process.exit(0);
+  if (message === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send({ cpu: user + system });
+  }
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(`ready ${server.address().port}\n`));
