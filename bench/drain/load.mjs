@@ -3,13 +3,12 @@
 // request: served, 503, refused cleanly (never sent: the connection was refused, or HTTP/2 said
 // the stream was not processed), or lost (written on an open connection, then reset or hung up).
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import http2 from 'node:http2';
+import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { median } from '../lib.mjs';
 
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const KILL_AFTER = 10_000; // what `docker stop` would allow
@@ -24,17 +23,17 @@ export async function startServer(contender, protocol, tls, wrapper = []) {
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-  const port = await new Promise((resolve, reject) => {
+  const ports = await new Promise((resolve, reject) => {
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk) => {
       out += chunk;
-      const match = /ready (\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
+      const match = /ready (\d+)(?: (\d+))?\n/.exec(out);
+      if (match) resolve(match.slice(1).filter(Boolean).map(Number));
     });
     exited.then(() => reject(new Error(`${contender} exited before listening`)));
   });
   const scheme = protocol === 'http' ? 'http' : 'https';
-  return { child, exited, origin: `${scheme}://localhost:${port}`, protocol };
+  return { child, exited, origin: `${scheme}://localhost:${ports[0]}`, ports, protocol };
 }
 
 /** Sends SIGTERM; resolves with ms until the process exited (SIGKILL after KILL_AFTER ms). */
@@ -188,63 +187,68 @@ function cpuOf(child) {
   });
 }
 
-async function load(server, requests) {
-  const t = tally();
-  const pool = h1Pool(server, 32);
-  let left = requests;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (left-- > 0) await h1Get(pool, '/', t);
-    }),
-  );
-  await pool.destroy();
-  if (t.ok !== requests) throw new Error(`expected ${requests} answers, got ${JSON.stringify(t)}`);
+/**
+ * Sends `count` pipelined GET requests on one raw keep-alive connection, `batch` at a time, and
+ * resolves once every response has arrived. The client does almost nothing, so what is measured
+ * is the server.
+ */
+function pipelined(port, count, batch = 64) {
+  const request = Buffer.from('GET / HTTP/1.1\r\nHost: bench\r\n\r\n');
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let sent = 0;
+    let received = 0;
+    let tail = '';
+    const send = () => {
+      const n = Math.min(batch, count - sent);
+      if (n > 0) socket.write(Buffer.concat(Array.from({ length: n }, () => request)));
+      sent += n;
+    };
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => {
+      const text = tail + chunk;
+      const parts = text.split('HTTP/1.1 200');
+      received += parts.length - 1;
+      tail = parts[parts.length - 1].slice(-12);
+      if (received === count) {
+        socket.destroy();
+        resolve();
+      } else if (sent - received < batch / 2) send();
+    });
+    socket.on('error', reject);
+    socket.on('connect', () => {
+      send();
+      send();
+    });
+  });
 }
 
 /**
- * (D) Instructions per request in the server, counted by valgrind's callgrind: repeatable, unlike
- * CPU time on a shared machine. Two runs with different request counts; the difference cancels
- * start-up and exit.
+ * (D) Server CPU per request relative to a bare server, measured in one process: bursts of
+ * pipelined requests alternate between a bare server and one set up by the contender, so both
+ * see the same machine, JIT state and load. Returns the median of the per-round ratios and the
+ * bare server's median µs per request.
  */
-export async function instructionsPerRequest(contender, tls, small = 500, large = 2500) {
-  const count = async (requests) => {
-    const file = join(tmpdir(), `shutdown-hooks-callgrind-${process.pid}-${contender.replace(/\W/g, '')}`);
-    const server = await startServer(contender, 'http', tls, [
-      'valgrind',
-      '--tool=callgrind',
-      `--callgrind-out-file=${file}`,
-    ]);
-    await load(server, requests);
-    server.child.send('exit');
-    await server.exited;
-    const summary = readFileSync(file, 'utf8').match(/^summary: (\d+)/m);
-    rmSync(file, { force: true });
-    return Number(summary[1]);
-  };
-  const a = await count(small);
-  const b = await count(large);
-  return (b - a) / (large - small);
-}
-
-/** (D) CPU µs per request in the server under load (20,000 requests, 32 at a time). */
-export async function cpuPerRequest(contender, tls, requests = 20_000) {
-  const server = await startServer(contender, 'http', tls);
-  const t = tally();
-  const pool = h1Pool(server, 32);
-  const run = async (n) => {
-    let left = n;
-    await Promise.all(
-      Array.from({ length: 32 }, async () => {
-        while (left-- > 0) await h1Get(pool, '/', t);
-      }),
-    );
-  };
-  await run(2000); // warm up
-  const before = await cpuOf(server.child);
-  await run(requests);
-  const after = await cpuOf(server.child);
-  await pool.destroy();
+export async function cpuRatio(contender, tls, rounds = 24, burst = 8_000) {
+  const server = await startServer(contender, 'paired', tls);
+  const [barePort, measuredPort] = server.ports;
+  const run = (port) => Promise.all(Array.from({ length: 16 }, () => pipelined(port, burst / 16)));
+  await run(barePort);
+  await run(measuredPort);
+  const ratios = [];
+  const bareUs = [];
+  for (let i = 0; i < rounds; i++) {
+    const order = i % 2 ? [measuredPort, barePort] : [barePort, measuredPort];
+    const cpu = { [barePort]: 0, [measuredPort]: 0 };
+    for (const port of order) {
+      const before = await cpuOf(server.child);
+      await run(port);
+      cpu[port] = (await cpuOf(server.child)) - before;
+    }
+    ratios.push(cpu[measuredPort] / cpu[barePort]);
+    bareUs.push(cpu[barePort] / burst);
+  }
   server.child.kill('SIGKILL');
   await server.exited;
-  return (after - before) / requests;
+  return { ratio: median(ratios), bareUs: median(bareUs) };
 }

@@ -1,7 +1,10 @@
 // A server child for the drain benchmark: `node server.mjs <contender> <protocol>`.
 // Every contender serves the same handler (GET /?ms=N answers "ok" after N ms) and is stopped by
-// SIGTERM the way its documentation shows. It prints "ready <port>" once listening and answers
-// the "cpu" IPC message with its CPU time, for the per-request cost.
+// SIGTERM the way its documentation shows. It prints "ready <port>" once listening.
+// With protocol "paired" it runs two plain HTTP servers in this one process, a bare one and one
+// set up by the contender, and prints "ready <bare port> <contender port>": the per-request cost
+// is then compared burst by burst under the same conditions. It answers the "cpu" IPC message
+// with its CPU time.
 import http from 'node:http';
 import http2 from 'node:http2';
 import https from 'node:https';
@@ -19,44 +22,42 @@ function handler(req, res) {
   else setTimeout(() => res.end('ok'), ms);
 }
 
-const server =
-  protocol === 'https'
-    ? https.createServer(tls, handler)
-    : protocol === 'h2'
-      ? http2.createSecureServer(tls, handler)
-      : http.createServer(handler);
-
-switch (contender) {
-  case 'shutdown-hooks': {
-    const { drainHttp } = await import('shutdown-hooks/http');
-    drainHttp(server);
-    break;
+async function setup(server) {
+  switch (contender) {
+    case 'shutdown-hooks': {
+      const { drainHttp } = await import('shutdown-hooks/http');
+      drainHttp(server);
+      break;
+    }
+    case 'stoppable': {
+      const stoppable = require('stoppable');
+      stoppable(server, GRACE);
+      process.on('SIGTERM', () => server.stop(() => process.exit(0)));
+      break;
+    }
+    case 'http-terminator': {
+      const { createHttpTerminator } = require('http-terminator');
+      const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: GRACE });
+      process.on('SIGTERM', () => terminator.terminate().then(() => process.exit(0)));
+      break;
+    }
+    case 'terminus': {
+      const { createTerminus } = require('@godaddy/terminus');
+      createTerminus(server, { signals: ['SIGTERM'], timeout: GRACE, onSignal: async () => {} });
+      break;
+    }
+    case 'server.close()':
+      process.on('SIGTERM', () => server.close(() => process.exit(0)));
+      break;
+    case 'bare':
+      break;
+    default:
+      throw new Error(`unknown contender ${contender}`);
   }
-  case 'stoppable': {
-    const stoppable = require('stoppable');
-    stoppable(server, GRACE);
-    process.on('SIGTERM', () => server.stop(() => process.exit(0)));
-    break;
-  }
-  case 'http-terminator': {
-    const { createHttpTerminator } = require('http-terminator');
-    const terminator = createHttpTerminator({ server, gracefulTerminationTimeout: GRACE });
-    process.on('SIGTERM', () => terminator.terminate().then(() => process.exit(0)));
-    break;
-  }
-  case 'terminus': {
-    const { createTerminus } = require('@godaddy/terminus');
-    createTerminus(server, { signals: ['SIGTERM'], timeout: GRACE, onSignal: async () => {} });
-    break;
-  }
-  case 'server.close()':
-    process.on('SIGTERM', () => server.close(() => process.exit(0)));
-    break;
-  case 'bare':
-    break;
-  default:
-    throw new Error(`unknown contender ${contender}`);
 }
+
+const listen = (server) =>
+  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
 
 process.on('message', (message) => {
   if (message === 'exit') process.exit(0);
@@ -65,4 +66,19 @@ process.on('message', (message) => {
     process.send({ cpu: user + system });
   }
 });
-server.listen(0, '127.0.0.1', () => process.stdout.write(`ready ${server.address().port}\n`));
+
+if (protocol === 'paired') {
+  const bare = http.createServer(handler);
+  const measured = http.createServer(handler);
+  await setup(measured);
+  process.stdout.write(`ready ${await listen(bare)} ${await listen(measured)}\n`);
+} else {
+  const server =
+    protocol === 'https'
+      ? https.createServer(tls, handler)
+      : protocol === 'h2'
+        ? http2.createSecureServer(tls, handler)
+        : http.createServer(handler);
+  await setup(server);
+  process.stdout.write(`ready ${await listen(server)}\n`);
+}

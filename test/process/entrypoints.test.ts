@@ -1,0 +1,41 @@
+// Every entry point loads, as ESM and as CommonJS, from an install that has the package's own
+// dependencies only: no express, no fastify, none of this repository's dev tools.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { NODE, spawnNode } from './child.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const dir = join(root, 'test/.tmp/install');
+const ENTRIES = ['shutdown-hooks', 'shutdown-hooks/http', 'shutdown-hooks/express', 'shutdown-hooks/fastify', 'shutdown-hooks/testing'];
+
+beforeAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  const modules = join(dir, 'node_modules');
+  mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
+  cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
+  const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' });
+  for (const path of prod.trim().split('\n').slice(1)) {
+    cpSync(path, join(modules, path.split('node_modules/').pop()!), { recursive: true });
+  }
+});
+
+describe('entry points without optional peers', () => {
+  it.each(ENTRIES)('%s loads with require() and import()', async (entry) => {
+    const code = `
+      const cjs = require(${JSON.stringify(entry)});
+      import(${JSON.stringify(entry)}).then((esm) => {
+        process.stdout.write(JSON.stringify({ cjs: Object.keys(cjs).sort(), esm: Object.keys(esm).filter((k) => k !== 'default').sort() }));
+      });`;
+    const r = await spawnNode(['-e', code], { cwd: dir }).result;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const { cjs, esm } = JSON.parse(r.stdout) as { cjs: string[]; esm: string[] };
+    expect(cjs.length).toBeGreaterThan(0);
+    expect(esm).toEqual(cjs.filter((k) => k !== 'default'));
+    expect(() => execFileSync(NODE, ['-e', `require.resolve('express')`], { cwd: dir, stdio: 'ignore' })).toThrow();
+  });
+});
