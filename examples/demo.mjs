@@ -1,8 +1,11 @@
-// A small service built from the core alone. It sends itself SIGTERM after a few seconds (or press
-// Ctrl-C), prints each phase as it happens, then the report, and exits 0 by itself.
+// A small service: a worker loop, a buffered queue, a "database", and an HTTP server kept busy by a
+// built-in load generator (8 keep-alive clients). It sends itself SIGTERM after a few seconds (or
+// press Ctrl-C), prints each phase as it happens, then the report and what happened to every HTTP
+// request, and exits 0 by itself.
 //
 //   npm run demo            # builds the package, then runs this file
 //   node examples/demo.mjs 5  # run for 5 s before the SIGTERM
+import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   getDefaultShutdown,
@@ -11,6 +14,7 @@ import {
   Priority,
   shutdownSignal,
 } from 'shutdown-hooks';
+import { drainHttp, readinessHandler } from 'shutdown-hooks/http';
 
 const seconds = Number(process.argv[2] ?? 3);
 const t0 = Date.now();
@@ -67,6 +71,52 @@ onShutdown(
   { priority: Priority.RESOURCE },
 );
 
+// An HTTP service: 30 ms per request, a readiness probe, drained without dropping a request.
+const ready = readinessHandler();
+const server = http.createServer((req, res) => {
+  if (req.url === '/ready') return ready(req, res);
+  setTimeout(() => res.end('ok'), 30);
+});
+drainHttp(server);
+await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+const { port } = server.address();
+
+// The load generator stands in for the outside world: keep-alive clients that never stop on
+// their own. A request is served, refused cleanly (the connection was refused: nothing was
+// sent), or lost (sent on an open connection, then reset or hung up).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+const traffic = { served: 0, refused: 0, lost: 0 };
+let loading = true;
+const get = () =>
+  new Promise((resolve, reject) => {
+    const req = http.get({ port, host: '127.0.0.1', path: '/', agent }, (res) => {
+      res.resume();
+      res.on('end', resolve);
+    });
+    req.on('error', reject);
+  });
+const clients = Array.from({ length: 8 }, async () => {
+  while (loading) {
+    try {
+      await get();
+      traffic.served += 1;
+    } catch (error) {
+      if (error.code === 'ECONNREFUSED') traffic.refused += 1;
+      else traffic.lost += 1;
+      await sleep(20); // back off, as a real client would
+    }
+  }
+});
+onShutdown(
+  'stop-load-generator',
+  async () => {
+    loading = false;
+    await Promise.all(clients);
+    agent.destroy();
+  },
+  { priority: Priority.WORKER },
+);
+
 const sd = getDefaultShutdown();
 sd.on('shutdown', (reason) =>
   say(`shutdown begins (${reason}); isShuttingDown() = ${isShuttingDown()}`),
@@ -82,9 +132,13 @@ sd.on('done', (report) => {
   console.log(
     `\nrows written ${db.rows} of ${produced} produced: ${db.rows === produced ? 'nothing lost' : 'LOST SOME'}`,
   );
+  console.log(
+    `http requests: ${traffic.served} served, ${traffic.refused} refused cleanly once the server stopped accepting, lost ${traffic.lost}`,
+  );
 });
 
 say(`running: a worker fills a queue that is flushed to a database every 2 s`);
+say(`running: 8 keep-alive clients load http://127.0.0.1:${port}/`);
 say(`sending SIGTERM to myself in ${seconds} s (or press Ctrl-C)`);
 setTimeout(() => process.kill(process.pid, 'SIGTERM'), seconds * 1000).unref();
 

@@ -13,6 +13,10 @@ describe('examples', () => {
     expect(r.stdout).toMatch(/flush-queue\s+100\s+ok/);
     expect(r.stdout).toMatch(/close-database\s+0\s+ok/);
     expect(r.stdout).toContain('nothing lost');
+    expect(r.stdout).toMatch(/drain http\s+300\s+ok/);
+    const http = /http requests: (\d+) served, (\d+) refused cleanly .*, lost (\d+)/.exec(r.stdout);
+    expect(Number(http![1])).toBeGreaterThan(0);
+    expect(Number(http![3])).toBe(0);
   });
 });
 

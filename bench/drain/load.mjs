@@ -135,7 +135,9 @@ export async function inFlight(contender, protocol, tls) {
       return s;
     });
     pending = Array.from({ length: 50 }, (_, i) => h2Get(sessions[i % 5], '/?ms=1000', t));
-    cleanup = () => sessions.forEach((s) => s.destroy());
+    cleanup = () => {
+      for (const s of sessions) s.destroy();
+    };
   } else {
     const pool = h1Pool(server, 50);
     pending = Array.from({ length: 50 }, () => h1Get(pool, '/?ms=1000', t));

@@ -44,7 +44,6 @@ function row(scenario, contender, r) {
 
 export async function runDrain() {
   const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-    days: 1,
     keySize: 2048,
   });
   const tls = { key: pems.private, cert: pems.cert };

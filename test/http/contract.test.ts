@@ -66,9 +66,11 @@ describe.each(KINDS)('$name', (kind) => {
         (r) => r.status,
         (error: NodeJS.ErrnoException) => error.code,
       );
-      expect(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_STREAM_ERROR']).toContain(
-        outcome,
-      );
+      expect([
+        'ERR_HTTP2_GOAWAY_SESSION',
+        'ERR_HTTP2_INVALID_SESSION',
+        'ERR_HTTP2_STREAM_ERROR',
+      ]).toContain(outcome);
     }
     await client.closed;
     expect((await done).hooks[0]!.status).toBe('ok');
@@ -173,7 +175,8 @@ describe('several servers', () => {
     const servers = [0, 1].map(() =>
       http.createServer((_req, res) => setTimeout(() => res.end('ok'), 200)),
     );
-    servers.forEach((server, i) => drainHttp(server, { shutdown: sd, name: `api-${i}` }));
+    for (const [i, server] of servers.entries())
+      drainHttp(server, { shutdown: sd, name: `api-${i}` });
     for (const server of servers) server.listen(0, '127.0.0.1');
     await Promise.all(servers.map((s) => once(s, 'listening')));
     const { request } = await import('undici');

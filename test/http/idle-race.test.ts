@@ -4,8 +4,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
-import { createShutdown } from '../../src/index.js';
 import { drainHttp } from '../../src/http/index.js';
+import { createShutdown } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 
 let server: http.Server | undefined;

@@ -8,9 +8,9 @@ import type { AddressInfo, Server } from 'node:net';
 import selfsigned from 'selfsigned';
 import { Client } from 'undici';
 import { WebSocketServer } from 'ws';
-import { createShutdown, type Shutdown } from '../../src/index.js';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { type DrainOptions, drainHttp, readinessHandler } from '../../src/http/index.js';
+import { createShutdown, type Shutdown } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 
 let tls: { key: string; cert: string } | undefined;
@@ -18,7 +18,6 @@ let tls: { key: string; cert: string } | undefined;
 export async function certificate(): Promise<{ key: string; cert: string }> {
   if (!tls) {
     const pems = await selfsigned.generate([{ name: 'commonName', value: 'localhost' }], {
-      days: 1,
       keySize: 2048,
       extensions: [{ name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }] }],
     });
@@ -103,7 +102,8 @@ function nodeKind(
       const sd = instance(options.timeout, options.delay);
       const probe = new Probe();
       const server = await make(routes(probe, sd), await certificate());
-      const wss = protocol === 'h1' ? new WebSocketServer({ server }) : undefined;
+      const wss =
+        protocol === 'h1' ? new WebSocketServer({ server: server as http.Server }) : undefined;
       drainHttp(server, { shutdown: sd, ...options.drain });
       const port = await listen(server);
       return {
@@ -148,7 +148,9 @@ function fastifyKind(name: string, pkg: 'fastify4' | 'fastify'): Kind {
     async start(options = {}) {
       const sd = instance(options.timeout, options.delay);
       const probe = new Probe();
-      const fastify = (await import(pkg)).default as (o?: object) => import('fastify').FastifyInstance;
+      const fastify = (await import(pkg)).default as (
+        o?: object,
+      ) => import('fastify').FastifyInstance;
       const app = fastify();
       await app.register(shutdownHooks, { shutdown: sd, ...options.drain });
       const handler = routes(probe, sd);
@@ -252,7 +254,8 @@ function h2Client(running: Running): TestClient {
           body += chunk;
         });
         stream.on('end', () => {
-          if (headers[':status'] === undefined) reject(new Error('stream ended without a response'));
+          if (headers[':status'] === undefined)
+            reject(new Error('stream ended without a response'));
           else resolve({ status: Number(headers[':status']), headers, body });
         });
         stream.on('error', reject);

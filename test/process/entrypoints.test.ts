@@ -9,7 +9,13 @@ import { NODE, spawnNode } from './child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const dir = join(root, 'test/.tmp/install');
-const ENTRIES = ['shutdown-hooks', 'shutdown-hooks/http', 'shutdown-hooks/express', 'shutdown-hooks/fastify', 'shutdown-hooks/testing'];
+const ENTRIES = [
+  'shutdown-hooks',
+  'shutdown-hooks/http',
+  'shutdown-hooks/express',
+  'shutdown-hooks/fastify',
+  'shutdown-hooks/testing',
+];
 
 beforeAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -17,7 +23,10 @@ beforeAll(() => {
   mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
   cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
   cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
-  const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: root, encoding: 'utf8' });
+  const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   for (const path of prod.trim().split('\n').slice(1)) {
     cpSync(path, join(modules, path.split('node_modules/').pop()!), { recursive: true });
   }
@@ -36,6 +45,8 @@ describe('entry points without optional peers', () => {
     const { cjs, esm } = JSON.parse(r.stdout) as { cjs: string[]; esm: string[] };
     expect(cjs.length).toBeGreaterThan(0);
     expect(esm).toEqual(cjs.filter((k) => k !== 'default'));
-    expect(() => execFileSync(NODE, ['-e', `require.resolve('express')`], { cwd: dir, stdio: 'ignore' })).toThrow();
+    expect(() =>
+      execFileSync(NODE, ['-e', `require.resolve('express')`], { cwd: dir, stdio: 'ignore' }),
+    ).toThrow();
   });
 });
