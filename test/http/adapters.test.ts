@@ -1,0 +1,213 @@
+import { once } from 'node:events';
+import http from 'node:http';
+import { connect } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { rejectWhileDraining } from '../../src/express/index.js';
+import { shutdownHooks } from '../../src/fastify/index.js';
+import { drainHttp, isDraining, readinessHandler } from '../../src/http/index.js';
+import { createShutdown } from '../../src/index.js';
+import { createFakeProcess } from '../../src/testing/index.js';
+
+const servers: http.Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) {
+    s.closeAllConnections();
+    s.close();
+  }
+});
+
+const make = () => createShutdown({ process: createFakeProcess(), exit: false });
+
+async function listening(server: http.Server): Promise<number> {
+  servers.push(server);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
+
+describe('drainHttp: bad input', () => {
+  it('names what is wrong', () => {
+    const sd = make();
+    expect(() => drainHttp({} as never, { shutdown: sd })).toThrow(/`server`.*got a object/);
+    expect(() => drainHttp('server' as never)).toThrow(TypeError);
+    const server = http.createServer();
+    expect(() => drainHttp(server, { shutdown: sd, idleGrace: -1 })).toThrow(/`idleGrace`.*-1/);
+    expect(() => drainHttp(server, { shutdown: sd, delay: Number.NaN })).toThrow(/`delay`.*NaN/);
+    expect(() => drainHttp(server, { shutdown: sd, timeout: 0 })).toThrow(/`timeout`/);
+    expect(() => drainHttp(server, { shutdown: sd, onUpgraded: 1 as never })).toThrow(
+      /`onUpgraded`/,
+    );
+    expect(() => drainHttp(server, { shutdown: {} as never })).toThrow(/`shutdown`/);
+    const off = drainHttp(server, { shutdown: sd });
+    expect(() => drainHttp(server, { shutdown: sd })).toThrow(/already/);
+    off();
+    expect(() => drainHttp(server, { shutdown: sd })).not.toThrow();
+  });
+
+  it('unregistering detaches every listener it added', () => {
+    const sd = make();
+    const server = http.createServer();
+    const before = server.eventNames().map((e) => [e, server.listenerCount(e)]);
+    const off = drainHttp(server, { shutdown: sd });
+    expect(server.listenerCount('request')).toBe(1);
+    off();
+    expect(server.eventNames().map((e) => [e, server.listenerCount(e)])).toEqual(before);
+    expect(sd.isShuttingDown()).toBe(false);
+  });
+});
+
+describe('drainHttp: faults', () => {
+  it('survives a client resetting its connection mid-request during the drain', async () => {
+    const sd = make();
+    const server = http.createServer((_req, res) => setTimeout(() => res.end('late'), 100));
+    drainHttp(server, { shutdown: sd });
+    const port = await listening(server);
+    const client = connect(port, '127.0.0.1');
+    await once(client, 'connect');
+    client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 20));
+    const done = sd.shutdown();
+    client.resetAndDestroy();
+    const report = await done;
+    expect(report.hooks[0]!.status).toBe('ok');
+    expect(server.listening).toBe(false);
+  });
+
+  it('a server that never listened drains at once', async () => {
+    const sd = make();
+    drainHttp(http.createServer(), { shutdown: sd });
+    expect((await sd.shutdown()).hooks[0]!.status).toBe('ok');
+  });
+});
+
+describe('readinessHandler and isDraining', () => {
+  it('answers 200, then 503 once shutting down', async () => {
+    const sd = make();
+    const ready = readinessHandler({ shutdown: sd });
+    const answer = () => {
+      const res = { statusCode: 0, headers: {} as Record<string, string>, body: '' };
+      ready(
+        {} as never,
+        {
+          set statusCode(v: number) {
+            res.statusCode = v;
+          },
+          setHeader: (k: string, v: string) => {
+            res.headers[k] = v;
+          },
+          end: (b: string) => {
+            res.body = b;
+          },
+        } as never,
+      );
+      return res;
+    };
+    expect(answer()).toMatchObject({ statusCode: 200, body: 'ok\n' });
+    await sd.shutdown();
+    expect(answer()).toMatchObject({
+      statusCode: 503,
+      body: 'shutting down\n',
+      headers: { 'cache-control': 'no-store' },
+    });
+  });
+
+  it('marks requests that arrive on a kept-alive connection during the drain', async () => {
+    const sd = make();
+    const seen: boolean[] = [];
+    const server = http.createServer((req, res) => {
+      seen.push(isDraining(req));
+      res.end('ok');
+    });
+    drainHttp(server, { shutdown: sd, idleGrace: 5000 });
+    const port = await listening(server);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<{ status: number; connection: string | undefined }>((resolve, reject) => {
+        http
+          .get({ port, host: '127.0.0.1', path, agent }, (res) => {
+            res.resume();
+            res.on('end', () =>
+              resolve({ status: res.statusCode!, connection: res.headers.connection }),
+            );
+          })
+          .on('error', reject);
+      });
+    expect(await get('/a')).toEqual({ status: 200, connection: 'keep-alive' });
+    const done = sd.shutdown();
+    expect(await get('/b')).toEqual({ status: 200, connection: 'close' });
+    expect(seen).toEqual([false, true]);
+    await done;
+    agent.destroy();
+  });
+});
+
+describe('express: rejectWhileDraining', () => {
+  it('passes requests through until the drain, then answers 503 with Retry-After', async () => {
+    const sd = make();
+    const guard = rejectWhileDraining({ retryAfter: 7 });
+    const server = http.createServer((req, res) => guard(req, res, () => res.end('served')));
+    drainHttp(server, { shutdown: sd, idleGrace: 5000 });
+    const port = await listening(server);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = () =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>(
+        (resolve) => {
+          http.get({ port, host: '127.0.0.1', path: '/', agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (c: string) => {
+              body += c;
+            });
+            res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+          });
+        },
+      );
+    expect(await get()).toMatchObject({ status: 200, body: 'served' });
+    const done = sd.shutdown();
+    const during = await get();
+    expect(during.status).toBe(503);
+    expect(during.headers['retry-after']).toBe('7');
+    expect(during.headers.connection).toBe('close');
+    await done;
+    agent.destroy();
+    expect(() => rejectWhileDraining({ retryAfter: -1 })).toThrow(/`retryAfter`/);
+  });
+});
+
+describe('fastify plugin', () => {
+  it('rejects a bad readinessPath and bad drain options at registration', async () => {
+    const fastify = (await import('fastify')).default;
+    const app = fastify();
+    await expect(
+      app.register(shutdownHooks, { shutdown: make(), readinessPath: 'ready' }),
+    ).rejects.toThrow(/`readinessPath`/);
+    const app2 = fastify();
+    await expect(app2.register(shutdownHooks, { shutdown: make(), idleGrace: -5 })).rejects.toThrow(
+      /`idleGrace`/,
+    );
+  });
+
+  it('unregisters its hook when the application closes Fastify itself', async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify();
+    await app.register(shutdownHooks, { shutdown: sd });
+    await app.ready();
+    await app.close();
+    expect((await sd.shutdown()).hooks).toEqual([]);
+  });
+
+  it("with forceCloseConnections: true, leaves the connections to Fastify's close()", async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify({ forceCloseConnections: true });
+    let closed = false;
+    app.addHook('onClose', async () => {
+      closed = true;
+    });
+    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const report = await sd.shutdown();
+    expect(report.hooks).toMatchObject([{ name: 'fastify', status: 'ok' }]);
+    expect(closed).toBe(true);
+  });
+});
