@@ -109,7 +109,7 @@ export async function runCore() {
       verdict(imports.lib - imports.empty <= 10),
     ],
     [
-      '(b) … plus one onShutdown()',
+      '(b) … plus registering one hook (loads debug, adds listeners)',
       ms(imports.registered),
       `+${round(imports.registered - imports.empty)} ms`,
       '',

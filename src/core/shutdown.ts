@@ -26,7 +26,7 @@ import {
   validateNumber,
   validateOptions,
 } from './validate.js';
-import { startWatchdog, type Watchdog } from './watchdog.js';
+import { preloadWatchdog, startWatchdog, type Watchdog } from './watchdog.js';
 
 /** Options of a manual `shutdown()`. */
 export interface ManualShutdownOptions {
@@ -265,6 +265,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
 
   #listen(): void {
     if (this.#listeners.size > 0) return;
+    if (this.#options.exit === true) preloadWatchdog();
     const add = (event: string, listener: Listener) => {
       this.#listeners.set(event, listener);
       this.#options.process.on(event, listener);

@@ -2,9 +2,15 @@ import { createRequire } from 'node:module';
 import type { Worker as WorkerType } from 'node:worker_threads';
 import { log } from './debug.js';
 
-// Loaded when a shutdown begins: node:worker_threads brings the stream machinery with it, which
-// would otherwise add to every import of this package.
+// node:worker_threads brings the stream machinery with it: loaded when listeners are installed
+// (preloadWatchdog), so neither a bare import nor the start of a shutdown pays for it.
 const load = createRequire(import.meta.url);
+let workerThreads: typeof import('node:worker_threads') | undefined;
+
+/** Loads what the watchdog needs ahead of time, so starting it costs the thread alone. */
+export function preloadWatchdog(): void {
+  workerThreads ??= load('node:worker_threads') as typeof import('node:worker_threads');
+}
 
 /**
  * How long after the global deadline the watchdog waits for the main thread to end the process
@@ -39,7 +45,8 @@ export function startWatchdog(timeout: number, pid: number): Watchdog {
   const ms = timeout + WATCHDOG_GRACE_MS;
   let worker: WorkerType | undefined;
   try {
-    const { Worker } = load('node:worker_threads') as typeof import('node:worker_threads');
+    preloadWatchdog();
+    const { Worker } = workerThreads!;
     worker = new Worker(WATCHDOG_SOURCE, {
       eval: true,
       workerData: { flag: flag.buffer, ms, timeout, pid, verbose: log.watchdog.enabled },

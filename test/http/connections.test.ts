@@ -1,5 +1,5 @@
-// The race every peer loses: a client starts sending a request on a kept-alive socket just as the
-// server decides the socket is idle. Bytes already received mean a request is on its way in.
+// HTTP/1 connections at the socket level: the idle race every peer loses (a client starts sending
+// a request on a kept-alive socket just as the server decides it is idle), and pipelining.
 import { once } from 'node:events';
 import http from 'node:http';
 import { connect, type Socket } from 'node:net';
@@ -71,5 +71,40 @@ it('closes a quiet socket with nothing arriving, right away when idleGrace is 0'
   const report = await sd.shutdown();
   await ended;
   expect(report.hooks[0]!.status).toBe('ok');
+  client.destroy();
+});
+
+it('with pipelining, answers every queued request and closes after the last one', async () => {
+  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  let arrived = 0;
+  let arrivedBoth!: () => void;
+  const both = new Promise<void>((r) => {
+    arrivedBoth = r;
+  });
+  server = http.createServer((req, res) => {
+    arrived += 1;
+    if (arrived === 2) arrivedBoth();
+    setTimeout(() => res.end(`answer ${req.url}`), 50);
+  });
+  drainHttp(server, { shutdown: sd, idleGrace: 0 });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  let received = '';
+  client.setEncoding('utf8').on('data', (chunk: string) => {
+    received += chunk;
+  });
+  await once(client, 'connect');
+  client.write('GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n');
+  await both;
+  const done = sd.shutdown();
+  await once(client, 'end');
+  const responses = received.split('HTTP/1.1 ').slice(1);
+  expect(responses).toHaveLength(2);
+  expect(responses[0]).toMatch(/connection: keep-alive/i);
+  expect(responses[0]).toContain('answer /one');
+  expect(responses[1]).toMatch(/connection: close/i);
+  expect(responses[1]).toContain('answer /two');
+  expect((await done).hooks[0]!.status).toBe('ok');
   client.destroy();
 });
