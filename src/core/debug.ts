@@ -16,12 +16,25 @@ export interface Logger {
 const load = createRequire(import.meta.url);
 let createDebug: ((namespace: string) => Debugger) | undefined;
 
-function lazy(namespace: string): Logger {
-  let instance: Debugger | undefined;
-  const get = (): Debugger => {
+const instances = new Map<string, Debugger>();
+
+/** Loads `debug` and creates every area's logger at once, so later first uses cost nothing. */
+function instance(namespace: string): Debugger {
+  let found = instances.get(namespace);
+  if (!found) {
     createDebug ??= load('debug') as (namespace: string) => Debugger;
-    instance ??= createDebug(namespace);
-    return instance;
+    for (const area of AREAS)
+      instances.set(`shutdown-hooks:${area}`, createDebug(`shutdown-hooks:${area}`));
+    found = instances.get(namespace)!;
+  }
+  return found;
+}
+
+function lazy(namespace: string): Logger {
+  let cached: Debugger | undefined;
+  const get = (): Debugger => {
+    cached ??= instance(namespace);
+    return cached;
   };
   const logger = ((formatter: string, ...args: unknown[]) => {
     const d = get();
@@ -39,6 +52,8 @@ function lazy(namespace: string): Logger {
   return logger;
 }
 
+const AREAS = ['core', 'hooks', 'signals', 'watchdog', 'http'] as const;
+
 /** One logger per area, created once. Enable with `DEBUG=shutdown-hooks:*`. */
 export const log = {
   core: lazy('shutdown-hooks:core'),
@@ -46,4 +61,4 @@ export const log = {
   signals: lazy('shutdown-hooks:signals'),
   watchdog: lazy('shutdown-hooks:watchdog'),
   http: lazy('shutdown-hooks:http'),
-} as const;
+} satisfies Record<(typeof AREAS)[number], Logger>;

@@ -1,4 +1,7 @@
 import { log } from './debug.js';
+import type { RunOutcome } from './run.js';
+import { signalExitCode } from './signals.js';
+import { describe } from './validate.js';
 
 interface Flushable {
   readonly writableLength?: number;
@@ -36,4 +39,24 @@ export function flushStdio(timeout: number): Promise<void> {
       }
     }
   });
+}
+
+/** The report's exit code: 128 + n when forced; on failure 1 (or a non-zero code asked for). */
+export function exitCodeOf(outcome: RunOutcome, requested: number, crashed: boolean): number {
+  if (outcome.forced) return signalExitCode(outcome.forced.signal);
+  const failed =
+    crashed ||
+    outcome.timedOut ||
+    outcome.hooks.some((h) => h.status === 'error' || h.status === 'timeout');
+  if (!failed) return requested;
+  return requested === 0 ? 1 : requested;
+}
+
+export function validateExitCode(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
+    throw new TypeError(
+      `Expected \`exitCode\` to be an integer from 0 to 255, got ${describe(value)}`,
+    );
+  }
+  return value;
 }

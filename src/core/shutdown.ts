@@ -3,11 +3,11 @@ import { EventEmitter } from 'eventemitter3';
 import { printCrash } from './crash.js';
 import { log } from './debug.js';
 import { ShutdownInProgressError } from './errors.js';
-import { flushStdio } from './exit.js';
+import { exitCodeOf, flushStdio, validateExitCode } from './exit.js';
 import { type ResolvedOptions, resolveOptions, type ShutdownOptions } from './options.js';
 import { Priority } from './priority.js';
 import { Registry } from './registry.js';
-import { type Emit, type RunOutcome, ShutdownRun } from './run.js';
+import { type Emit, ShutdownRun } from './run.js';
 import { signalExitCode } from './signals.js';
 import type {
   Hook,
@@ -284,25 +284,6 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     for (const [event, listener] of this.#listeners) this.#options.process.off(event, listener);
     this.#listeners.clear();
   }
-}
-
-function exitCodeOf(outcome: RunOutcome, requested: number, crashed: boolean): number {
-  if (outcome.forced) return signalExitCode(outcome.forced.signal);
-  const failed =
-    crashed ||
-    outcome.timedOut ||
-    outcome.hooks.some((h) => h.status === 'error' || h.status === 'timeout');
-  if (!failed) return requested;
-  return requested === 0 ? 1 : requested;
-}
-
-function validateExitCode(value: unknown): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {
-    throw new TypeError(
-      `Expected \`exitCode\` to be an integer from 0 to 255, got ${describe(value)}`,
-    );
-  }
-  return value;
 }
 
 /** Creates an isolated instance: its own hooks, listeners, flag and report. */

@@ -46,12 +46,17 @@ export function startWatchdog(timeout: number, pid: number): Watchdog {
   let worker: WorkerType | undefined;
   try {
     preloadWatchdog();
-    const { Worker } = workerThreads!;
+    const { Worker, SHARE_ENV } = workerThreads!;
     worker = new Worker(WATCHDOG_SOURCE, {
       eval: true,
       workerData: { flag: flag.buffer, ms, timeout, pid, verbose: log.watchdog.enabled },
-      stdout: false,
-      stderr: false,
+      // Half the cost of starting the thread is wiring its stdio into the parent's streams and
+      // copying the environment; it needs neither (it writes to fd 2 directly).
+      stdout: true,
+      stderr: true,
+      env: SHARE_ENV as typeof import('node:worker_threads').SHARE_ENV,
+      execArgv: [],
+      trackUnmanagedFds: false,
     });
     worker.unref();
     worker.on('error', (error) => log.watchdog('watchdog thread failed: %O', error));

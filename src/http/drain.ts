@@ -7,6 +7,7 @@ import type { Shutdown } from '../core/shutdown.js';
 import type { HookContext } from '../core/types.js';
 import { describe } from '../core/validate.js';
 import { type DrainOptions, resolveDrainOptions } from './options.js';
+import { kindOf, stopAccepting } from './server.js';
 import { ConnectionTracker } from './tracker.js';
 
 const drained = new WeakSet<Server>();
@@ -98,25 +99,4 @@ export function createDrainHook(
       if (!after) server.close(() => {});
     }
   };
-}
-
-/**
- * Stops accepting new connections. net.Server's close() is used on purpose: on Node 19+ the
- * close() of http and https also closes every idle keep-alive socket at once, including one the
- * client is writing a request to at that moment; the tracker closes those safely instead.
- */
-function stopAccepting(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (!server.listening) {
-      resolve();
-      return;
-    }
-    Server.prototype.close.call(server, () => resolve());
-  });
-}
-
-function kindOf(server: Server): string {
-  const name = server.constructor?.name ?? '';
-  if (name.startsWith('Http2')) return 'http2';
-  return typeof (server as { addContext?: unknown }).addContext === 'function' ? 'https' : 'http';
 }

@@ -4,31 +4,15 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { log } from '../core/debug.js';
+import { type Conn, checkIdle, isEventStream, markClose } from './http1.js';
 import type { LongLivedConnection } from './options.js';
+import { isHttp2Server, isTlsServer } from './server.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: listeners of several server events, typed at each call.
 type Listener = (...args: any[]) => void;
 
 const kConn = Symbol('shutdown-hooks.connection');
 const kDraining = Symbol('shutdown-hooks.draining');
-
-/** One HTTP/1 connection (plain or TLS) and what is in flight on it. */
-interface Conn {
-  readonly tracker: ConnectionTracker;
-  readonly socket: Socket | TLSSocket;
-  /** Requests received whose response has not closed yet (pipelined requests count each). */
-  inflight: number;
-  /** The latest request and response: with pipelining, the last response to be written. */
-  lastReq: IncomingMessage | undefined;
-  lastRes: ServerResponse | undefined;
-  /** The response we marked `Connection: close`, so it can be unmarked if another request follows. */
-  marked: ServerResponse | undefined;
-  /** When the socket last went quiet, and how many bytes it had read then. */
-  quietSince: number;
-  quietBytes: number;
-  upgraded: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
 
 type Tagged<T> = T & { [kConn]?: Conn; [kDraining]?: true };
 
@@ -52,14 +36,15 @@ export class ConnectionTracker {
   readonly #upgraded = new Map<Duplex, IncomingMessage>();
   readonly #attached: [string, Listener][] = [];
   readonly #isTls: boolean;
+  readonly #isHttp2: boolean;
   #draining = false;
   #onEmpty: (() => void) | undefined;
 
   constructor(server: Server, options: TrackerOptions) {
     this.#server = server;
     this.#options = options;
-    // TLS servers (https, http2 secure) hand out the HTTP transport on `secureConnection`.
-    this.#isTls = typeof (server as { addContext?: unknown }).addContext === 'function';
+    this.#isTls = isTlsServer(server);
+    this.#isHttp2 = isHttp2Server(server);
     this.#on('connection', (socket: Socket) => this.#onConnection(socket));
     if (this.#isTls) this.#on('secureConnection', (tls: TLSSocket) => this.#onSecure(tls));
     this.#on(
@@ -105,9 +90,9 @@ export class ConnectionTracker {
     for (const conn of this.#conns) {
       if (conn.upgraded) continue;
       if (conn.inflight > 0) {
-        this.#markClose(conn);
+        markClose(conn);
         this.#maybeEventStream(conn);
-      } else this.#checkIdle(conn);
+      } else checkIdle(conn, this.#options.idleGrace);
     }
     for (const session of this.#sessions) this.#closeSession(session);
     for (const [socket, request] of this.#upgraded)
@@ -157,8 +142,9 @@ export class ConnectionTracker {
       this.#sockets.delete(socket);
       this.#maybeEmpty();
     });
-    // Plain HTTP/1 servers use the raw socket itself; h2c sessions announce themselves.
-    if (!this.#isTls) this.#adopt(socket);
+    // Plain HTTP/1 servers use the raw socket itself; h2c sockets carry a session instead, which
+    // announces itself on 'session'.
+    if (!this.#isTls && !this.#isHttp2) this.#adopt(socket);
   }
 
   #onSecure(tls: TLSSocket): void {
@@ -186,7 +172,7 @@ export class ConnectionTracker {
       this.#conns.delete(conn);
       this.#maybeEmpty();
     });
-    if (this.#draining) this.#checkIdle(conn);
+    if (this.#draining) checkIdle(conn, this.#options.idleGrace);
     return conn;
   }
 
@@ -204,7 +190,7 @@ export class ConnectionTracker {
     if (this.#draining) {
       (req as Tagged<IncomingMessage>)[kDraining] = true;
       clearTimeout(conn.timer);
-      this.#markClose(conn);
+      markClose(conn);
     }
   }
 
@@ -237,22 +223,7 @@ export class ConnectionTracker {
     if (conn.inflight > 0) return;
     conn.quietSince = Date.now();
     conn.quietBytes = conn.socket.bytesRead;
-    if (this.#draining) this.#checkIdle(conn);
-  }
-
-  /**
-   * `Connection: close` on the last response of the socket, so Node closes the socket right after
-   * it. With pipelining only the latest response is marked; an earlier mark whose headers are not
-   * out yet is taken back, or the requests queued behind it would be dropped.
-   */
-  #markClose(conn: Conn): void {
-    const res = conn.lastRes;
-    if (!res || res === conn.marked) return;
-    if (conn.marked && !conn.marked.headersSent) conn.marked.removeHeader('connection');
-    if (!res.headersSent) {
-      res.setHeader('connection', 'close');
-      conn.marked = res;
-    }
+    if (this.#draining) checkIdle(conn, this.#options.idleGrace);
   }
 
   #maybeEventStream(conn: Conn): void {
@@ -266,25 +237,6 @@ export class ConnectionTracker {
         response: res,
       });
     }
-  }
-
-  /**
-   * Closes a socket with nothing in flight once it has been quiet for `idleGrace`. Bytes received
-   * since it went quiet are a request on its way in: such a socket is never closed here; the
-   * request will be answered with `Connection: close` (or, if it never completes, the deadline
-   * ends it).
-   */
-  #checkIdle(conn: Conn): void {
-    clearTimeout(conn.timer);
-    conn.timer = undefined;
-    if (conn.inflight > 0 || conn.upgraded || conn.socket.destroyed) return;
-    if (conn.socket.bytesRead !== conn.quietBytes) return;
-    const wait = conn.quietSince + this.#options.idleGrace - Date.now();
-    if (wait > 0) {
-      conn.timer = setTimeout(() => this.#checkIdle(conn), wait);
-      return;
-    }
-    conn.socket.end();
   }
 
   #closeSession(session: Http2Session): void {
@@ -323,15 +275,4 @@ export class ConnectionTracker {
 function onResponseClose(this: Tagged<ServerResponse>): void {
   const conn = this[kConn];
   if (conn) conn.tracker.responseClosed(conn);
-}
-
-/**
- * A server-sent events stream: EventSource always asks with `Accept: text/event-stream`; the
- * response header is checked too, for clients that do not (it is only visible when set with
- * setHeader, not through writeHead's object).
- */
-function isEventStream(req: IncomingMessage, res: ServerResponse): boolean {
-  const type = res.getHeader('content-type');
-  if (typeof type === 'string' && type.startsWith('text/event-stream')) return true;
-  return req.headers.accept?.includes('text/event-stream') === true;
 }
