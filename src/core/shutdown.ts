@@ -19,7 +19,6 @@ import type {
   ShutdownState,
 } from './types.js';
 import {
-  describe,
   validateFunction,
   validateMs,
   validateName,
