@@ -66,7 +66,7 @@ export interface ShutdownReport {
   readonly durationMs: number;
   /** True when the global deadline cut the shutdown short. */
   readonly timedOut: boolean;
-  /** Every hook of the snapshot, in the order they were started (skipped ones last). */
+  /** Every hook of the snapshot, highest priority first, in registration order within a priority. */
   readonly hooks: readonly HookResult[];
   /** The uncaught error or unhandled rejection that started (or interrupted) the shutdown. */
   readonly error?: unknown;
