@@ -84,3 +84,15 @@ export function spawnNode(
 export function spawnService(config: object, env: Record<string, string> = {}): Child {
   return spawnNode([fixture('service.mjs')], { env: { SERVICE: JSON.stringify(config), ...env } });
 }
+
+/** Runs the service fixture, sends `signal` once it is ready, and resolves with how it ended. */
+export async function stopService(
+  config: object,
+  signal: NodeJS.Signals = 'SIGTERM',
+  env: Record<string, string> = {},
+): Promise<ChildResult> {
+  const child = spawnService(config, env);
+  await child.ready;
+  child.proc.kill(signal);
+  return child.result;
+}

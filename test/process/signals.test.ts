@@ -1,18 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { spawnService } from './child.js';
+import { spawnService, stopService } from './child.js';
 
 describe('real signals', () => {
   it('SIGTERM runs the hooks in priority order and exits 0', async () => {
-    const child = spawnService({
+    const r = await stopService({
       hooks: [
         { name: 'db', priority: 0, does: 'ok' },
         { name: 'http', priority: 300, does: 'wait:50' },
         { name: 'queue', does: 'wait:10' },
       ],
     });
-    await child.ready;
-    child.proc.kill('SIGTERM');
-    const r = await child.result;
     expect(r.code).toBe(0);
     expect(r.lines.slice(1)).toEqual([
       'shutdown SIGTERM',
@@ -28,24 +25,18 @@ describe('real signals', () => {
   });
 
   it('SIGINT (Ctrl-C) exits 0 after the hooks', async () => {
-    const child = spawnService({ hooks: [{ name: 'h', does: 'ok' }] });
-    await child.ready;
-    child.proc.kill('SIGINT');
-    const r = await child.result;
+    const r = await stopService({ hooks: [{ name: 'h', does: 'ok' }] }, 'SIGINT');
     expect(r.code).toBe(0);
     expect(r.lines).toContain('shutdown SIGINT');
   });
 
   it('a failing hook exits 1 and the others still run', async () => {
-    const child = spawnService({
+    const r = await stopService({
       hooks: [
         { name: 'bad', priority: 2, does: 'throw' },
         { name: 'good', priority: 1, does: 'ok' },
       ],
     });
-    await child.ready;
-    child.proc.kill('SIGTERM');
-    const r = await child.result;
     expect(r.code).toBe(1);
     expect(r.lines).toContain('end bad error');
     expect(r.lines).toContain('end good ok');
@@ -75,16 +66,13 @@ describe('real signals', () => {
   });
 
   it('the global timeout skips the rest and exits 1', async () => {
-    const child = spawnService({
+    const r = await stopService({
       options: { timeout: 300 },
       hooks: [
         { name: 'stuck', priority: 2, does: 'hang' },
         { name: 'later', priority: 1, does: 'ok' },
       ],
     });
-    await child.ready;
-    child.proc.kill('SIGTERM');
-    const r = await child.result;
     expect(r.code).toBe(1);
     expect(r.lines).toContain('end stuck timeout');
     expect(r.lines).not.toContain('start later');
@@ -108,10 +96,7 @@ describe('real signals', () => {
 
   it('flushes a large stdout write before exiting', async () => {
     const bytes = 4 * 1024 * 1024;
-    const child = spawnService({ hooks: [{ name: 'print', does: `print:${bytes}` }] });
-    await child.ready;
-    child.proc.kill('SIGTERM');
-    const r = await child.result;
+    const r = await stopService({ hooks: [{ name: 'print', does: `print:${bytes}` }] });
     expect(r.code).toBe(0);
     expect(r.lines).toContain('done 0 timedOut=false');
     expect(r.stdout).toContain(`${'x'.repeat(1000)}`);
