@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DRAIN_DEFAULTS } from '../src/http/index.js';
 import { DEFAULTS } from '../src/index.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -37,5 +38,17 @@ describe('README', () => {
     const head = readme.split('## Why')[0]!;
     expect(head).toContain('npm install && npm run demo');
     expect(head).toContain('npm install && npm test');
+  });
+});
+
+describe('docs/http.md', () => {
+  it('documents the drain defaults as DRAIN_DEFAULTS holds them', () => {
+    const doc = readFileSync(new URL('../docs/http.md', import.meta.url), 'utf8');
+    const options = doc.split('## Options')[1]!.split('\n## ')[0]!;
+    const row = (name: string) =>
+      options.split('\n').find((l) => l.startsWith(`| \`${name}\``)) ?? '';
+    expect(row('idleGrace')).toContain(`| \`${DRAIN_DEFAULTS.idleGrace}\` |`);
+    expect(row('delay')).toContain(`| \`${DRAIN_DEFAULTS.delay}\` |`);
+    expect(row('priority')).toContain(`(${DRAIN_DEFAULTS.priority})`);
   });
 });

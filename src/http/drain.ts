@@ -51,13 +51,18 @@ export function drainHttp(server: Server, options?: DrainOptions): () => void {
   }
   const tracker = new ConnectionTracker(server, o);
   const name = o.name ?? `drain ${kindOf(server)}`;
+  let unregister: () => void;
+  try {
+    unregister = shutdown.onShutdown(name, createDrainHook(server, tracker, o, name), {
+      priority: o.priority,
+      ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
+    });
+  } catch (error) {
+    // Too late (shutdown in progress): leave the server as it was.
+    tracker.detach();
+    throw error;
+  }
   drained.add(server);
-
-  const hook = createDrainHook(server, tracker, o, name);
-  const unregister = shutdown.onShutdown(name, hook, {
-    priority: o.priority,
-    ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
-  });
   return () => {
     unregister();
     tracker.detach();

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rejectWhileDraining } from '../../src/express/index.js';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { drainHttp, isDraining, readinessHandler } from '../../src/http/index.js';
-import { createShutdown } from '../../src/index.js';
+import { createShutdown, ShutdownInProgressError } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 
 const servers: http.Server[] = [];
@@ -42,6 +42,18 @@ describe('drainHttp: bad input', () => {
     expect(() => drainHttp(server, { shutdown: sd })).toThrow(/already/);
     off();
     expect(() => drainHttp(server, { shutdown: sd })).not.toThrow();
+  });
+
+  it('once shutdown began, throws ShutdownInProgressError and leaves the server untouched', async () => {
+    const sd = make();
+    await sd.shutdown();
+    const server = http.createServer();
+    const listeners = () => server.eventNames().map((e) => [e, server.listenerCount(e)]);
+    const before = listeners();
+    expect(() => drainHttp(server, { shutdown: sd })).toThrow(ShutdownInProgressError);
+    expect(listeners()).toEqual(before);
+    // And it can still be drained by another instance.
+    expect(() => drainHttp(server, { shutdown: make() })).not.toThrow();
   });
 
   it('unregistering detaches every listener it added', () => {
