@@ -54,6 +54,8 @@ export class ShutdownRun {
   /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
   #ended: Error | undefined;
   #wake: (() => void) | undefined;
+  /** Read once per run: two diagnostics per hook are otherwise a measurable share of its cost. */
+  readonly #verbose = log.hooks.enabled;
 
   constructor(groups: HookEntry[][], reason: ShutdownReason, options: RunOptions, emit: Emit) {
     this.#groups = groups;
@@ -121,7 +123,7 @@ export class ShutdownRun {
     const deadline = global ? this.deadline : start + own;
     const ctx = new Context(this.#reason, deadline);
     this.#emit('hook:start', { name: entry.name, priority: entry.priority });
-    if (log.hooks.enabled) {
+    if (this.#verbose) {
       log.hooks('start %s (priority %d, %d ms left)', entry.name, entry.priority, deadline - start);
     }
     // Settles when the hook does or when it is cut off, whichever comes first. A hook that is cut
@@ -185,7 +187,7 @@ export class ShutdownRun {
     };
     if (error !== undefined) result.error = error;
     this.#results.set(entry, result);
-    if (log.hooks.enabled) log.hooks('end %s: %s in %d ms', entry.name, status, durationMs);
+    if (this.#verbose) log.hooks('end %s: %s in %d ms', entry.name, status, durationMs);
     this.#emit('hook:end', result);
   }
 
