@@ -109,12 +109,31 @@ export class ShutdownRun {
     if (this.#options.delay > 0) await this.#sleep(this.#options.delay);
     for (const group of this.#groups) {
       if (this.#ended) return;
-      await Promise.all(group.map((entry) => this.#runHook(entry)));
+      await this.#runGroup(group);
     }
   }
 
-  #runHook(entry: HookEntry): Promise<void> | undefined {
-    if (this.#ended) return undefined;
+  /** Starts every hook of a group at once; settles when each has finished or been cut off. */
+  #runGroup(group: readonly HookEntry[]): Promise<void> {
+    return new Promise((resolve) => {
+      let pending = group.length;
+      const settled = () => {
+        pending -= 1;
+        if (pending === 0) resolve();
+      };
+      for (const entry of group) this.#startHook(entry, settled);
+    });
+  }
+
+  /**
+   * Runs one hook; calls `settled` once when it finishes or is cut off, whichever comes first. A
+   * hook that is cut off keeps running in the background, but nothing waits for it any more.
+   */
+  #startHook(entry: HookEntry, settled: () => void): void {
+    if (this.#ended) {
+      settled();
+      return;
+    }
     const start = Date.now();
     const own = entry.timeout ?? this.#options.hookTimeout;
     // A hook whose own deadline is not earlier than the global one is cut off by the global
@@ -126,38 +145,43 @@ export class ShutdownRun {
     if (this.#verbose) {
       log.hooks('start %s (priority %d, %d ms left)', entry.name, entry.priority, deadline - start);
     }
-    // Settles when the hook does or when it is cut off, whichever comes first. A hook that is cut
-    // off keeps running in the background, but nothing waits for it any more.
-    return new Promise<void>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      let done = false;
-      const finish = (cut: Error | undefined, failed: boolean, error?: unknown) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        this.#running.delete(entry);
-        this.#record(entry, Date.now() - start, cut, failed, error);
-        resolve();
-      };
-      const cut: Cut = (reason) => {
-        if (done) return;
-        ctx.abort(reason);
-        finish(reason, false);
-      };
-      this.#running.set(entry, cut);
-      if (!global) timer = setTimeout(() => cut(new HookTimeoutError(entry.name, own)), own);
-      let returned: unknown;
-      try {
-        returned = entry.hook(ctx);
-      } catch (error) {
-        finish(undefined, true, error);
-        return;
-      }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let done = false;
+    const finish = (cut: Error | undefined, failed: boolean, error?: unknown) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      this.#running.delete(entry);
+      this.#record(entry, Date.now() - start, cut, failed, error);
+      settled();
+    };
+    this.#running.set(entry, (reason) => {
+      if (done) return;
+      ctx.abort(reason);
+      finish(reason, false);
+    });
+    if (!global) {
+      timer = setTimeout(
+        () => this.#running.get(entry)?.(new HookTimeoutError(entry.name, own)),
+        own,
+      );
+    }
+    let returned: unknown;
+    let thenable: boolean;
+    try {
+      returned = entry.hook(ctx);
+      thenable = isThenable(returned);
+    } catch (error) {
+      finish(undefined, true, error);
+      return;
+    }
+    if (thenable) {
+      // Promise.resolve() returns a native promise as it is, and tames a thenable that misbehaves.
       Promise.resolve(returned).then(
         () => finish(undefined, false),
         (error: unknown) => finish(undefined, true, error),
       );
-    });
+    } else finish(undefined, false);
   }
 
   #record(
@@ -227,6 +251,14 @@ export class ShutdownRun {
       };
     });
   }
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
 }
 
 /**
