@@ -108,3 +108,30 @@ it('with pipelining, answers every queued request and closes after the last one'
   expect((await done).hooks[0]!.status).toBe('ok');
   client.destroy();
 });
+
+it('adopts a connection accepted before drainHttp() once it sends a request', async () => {
+  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  server = http.createServer((_req, res) => res.end('ok'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
+  let received = '';
+  client.setEncoding('utf8').on('data', (chunk: string) => {
+    received += chunk;
+  });
+  await once(client, 'connect');
+  client.write('GET /before HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => received.includes('\r\n\r\nok'));
+  drainHttp(server, { shutdown: sd, idleGrace: 5000 });
+  received = '';
+  client.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+  await until(() => received.includes('\r\n\r\nok'));
+  expect(received).toMatch(/connection: keep-alive/i);
+  const done = sd.shutdown();
+  received = '';
+  client.write('GET /during HTTP/1.1\r\nHost: x\r\n\r\n');
+  await once(client, 'end');
+  expect(received).toMatch(/connection: close/i);
+  expect((await done).hooks[0]!.status).toBe('ok');
+  client.destroy();
+});
