@@ -71,13 +71,20 @@ describe('drainHttp: bad input', () => {
 describe('drainHttp: faults', () => {
   it('survives a client resetting its connection mid-request during the drain', async () => {
     const sd = make();
-    const server = http.createServer((_req, res) => setTimeout(() => res.end('late'), 100));
+    let received!: () => void;
+    const inFlight = new Promise<void>((r) => {
+      received = r;
+    });
+    const server = http.createServer((_req, res) => {
+      received();
+      setTimeout(() => res.end('late'), 100);
+    });
     drainHttp(server, { shutdown: sd });
     const port = await listening(server);
     const client = connect(port, '127.0.0.1');
     await once(client, 'connect');
     client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-    await new Promise((r) => setTimeout(r, 20));
+    await inFlight;
     const done = sd.shutdown();
     client.resetAndDestroy();
     const report = await done;

@@ -172,8 +172,17 @@ describe('several servers', () => {
     const { drainHttp } = await import('../../src/http/index.js');
     const http = await import('node:http');
     const sd = createShutdown({ process: createFakeProcess(), exit: false });
+    let arrived = 0;
+    let bothArrived!: () => void;
+    const both = new Promise<void>((r) => {
+      bothArrived = r;
+    });
     const servers = [0, 1].map(() =>
-      http.createServer((_req, res) => setTimeout(() => res.end('ok'), 200)),
+      http.createServer((_req, res) => {
+        arrived += 1;
+        if (arrived === 2) bothArrived();
+        setTimeout(() => res.end('ok'), 200);
+      }),
     );
     for (const [i, server] of servers.entries())
       drainHttp(server, { shutdown: sd, name: `api-${i}` });
@@ -183,7 +192,7 @@ describe('several servers', () => {
     const replies = servers.map((s) =>
       request(`http://127.0.0.1:${(s.address() as { port: number }).port}/`),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await both;
     const report = await sd.shutdown();
     for (const reply of await Promise.all(replies)) {
       expect(reply.statusCode).toBe(200);

@@ -85,13 +85,12 @@ describe('real signals', () => {
       hooks: [{ name: 'spin', does: 'block' }],
     });
     await child.ready;
-    const sentAt = Date.now();
     child.proc.kill('SIGTERM');
     const r = await child.result;
+    // Nothing else sends SIGKILL: only the watchdog thread can have ended it.
     expect(r.signal).toBe('SIGKILL');
     expect(r.lines).toContain('start spin');
-    // Killed by the watchdog (deadline + grace), not by a test timeout.
-    expect(Date.now() - sentAt).toBeLessThan(10_000);
+    expect(r.lines.some((l) => l.startsWith('done'))).toBe(false);
   });
 
   it('flushes a large stdout write before exiting', async () => {
