@@ -1,11 +1,10 @@
 import type { Server } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
-import { getDefaultShutdown } from '../core/default.js';
-import type { Shutdown } from '../core/shutdown.js';
 import { describe } from '../core/validate.js';
 import { createDrainHook } from '../http/drain.js';
 import { type DrainOptions, resolveDrainOptions } from '../http/options.js';
+import { READINESS_HEADERS, readinessOf } from '../http/readiness.js';
 import { ConnectionTracker } from '../http/tracker.js';
 
 export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
@@ -23,7 +22,6 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
 
 const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, options) => {
   const o = resolveDrainOptions(options);
-  const shutdown: Shutdown = o.shutdown ?? getDefaultShutdown();
   const path = options.readinessPath === undefined ? '/ready' : options.readinessPath;
   if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
     throw new TypeError(
@@ -32,43 +30,27 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
   }
   if (path) {
     fastify.get(path, async (_request, reply) => {
-      const down = shutdown.isShuttingDown();
-      reply
-        .code(down ? 503 : 200)
-        .header('cache-control', 'no-store')
-        .type('text/plain; charset=utf-8');
-      return down ? 'shutting down\n' : 'ok\n';
+      const { statusCode, body } = readinessOf(o.shutdown);
+      reply.code(statusCode).headers(READINESS_HEADERS);
+      return body;
     });
   }
-
-  const tracker = new ConnectionTracker(fastify.server as unknown as Server, o);
-  const name = o.name ?? 'fastify';
-  let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
-    closing ??= Promise.resolve(fastify.close());
-    return closing;
-  };
 
   // Drain first (stop accepting, Connection: close, quiet sockets closed safely), then let Fastify
   // close, so its onClose hooks (database plugins and the like) run after the last request. When
   // the application asked Fastify to close connections itself (forceCloseConnections: true),
-  // Fastify's own handling is used instead.
+  // Fastify's own handling is used instead, and nothing is tracked on the request path.
   const server = fastify.server as unknown as Server;
-  const hook = createDrainHook(
-    server,
-    forcesConnections(fastify) ? undefined : tracker,
-    o,
-    name,
-    close,
-  );
-  const unregister = shutdown.onShutdown(name, hook, {
-    priority: o.priority,
-    ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
+  const tracker = forcesConnections(fastify) ? undefined : new ConnectionTracker(server, o);
+  const name = o.name ?? 'fastify';
+  const hook = createDrainHook(server, tracker, o, name, async () => {
+    await fastify.close();
   });
+  const unregister = o.shutdown.onShutdown(name, hook, o.hook);
   fastify.addHook('onClose', async () => {
     // Closed by the application itself: nothing left for the registry to do.
-    if (!shutdown.isShuttingDown()) unregister();
-    tracker.detach();
+    if (!o.shutdown.isShuttingDown()) unregister();
+    tracker?.detach();
   });
 };
 

@@ -2,8 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../core/debug.js';
-import { getDefaultShutdown } from '../core/default.js';
-import type { Shutdown } from '../core/shutdown.js';
 import type { HookContext } from '../core/types.js';
 import { describe } from '../core/validate.js';
 import { type DrainOptions, resolveDrainOptions } from './options.js';
@@ -43,20 +41,11 @@ export function drainHttp(server: Server, options?: DrainOptions): () => void {
     );
   }
   const o = resolveDrainOptions(options);
-  const shutdown = o.shutdown ?? getDefaultShutdown();
-  if (typeof (shutdown as Partial<Shutdown>).onShutdown !== 'function') {
-    throw new TypeError(
-      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
-    );
-  }
   const tracker = new ConnectionTracker(server, o);
   const name = o.name ?? `drain ${kindOf(server)}`;
   let unregister: () => void;
   try {
-    unregister = shutdown.onShutdown(name, createDrainHook(server, tracker, o, name), {
-      priority: o.priority,
-      ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
-    });
+    unregister = o.shutdown.onShutdown(name, createDrainHook(server, tracker, o, name), o.hook);
   } catch (error) {
     // Too late (shutdown in progress): leave the server as it was.
     tracker.detach();

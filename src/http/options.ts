@@ -1,8 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { getDefaultShutdown } from '../core/default.js';
 import { Priority } from '../core/priority.js';
 import type { Shutdown } from '../core/shutdown.js';
+import type { HookOptions } from '../core/types.js';
 import {
+  describe,
   validateFunction,
   validateMs,
   validateName,
@@ -77,21 +80,31 @@ export const DRAIN_DEFAULTS = Object.freeze({
 });
 
 export interface ResolvedDrainOptions {
-  readonly priority: number;
-  readonly timeout: number | undefined;
+  /** The drain hook's priority and timeout, as `onShutdown()` takes them. */
+  readonly hook: HookOptions;
   readonly delay: number;
   readonly idleGrace: number;
   readonly onUpgraded: DrainOptions['onUpgraded'];
   readonly name: string | undefined;
-  readonly shutdown: Shutdown | undefined;
+  /** The instance to register on, the process-wide one unless given. */
+  readonly shutdown: Shutdown;
 }
 
 export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
   const o = validateOptions<DrainOptions>(input, 'options');
+  const shutdown = o.shutdown ?? getDefaultShutdown();
+  if (typeof (shutdown as Partial<Shutdown>).onShutdown !== 'function') {
+    throw new TypeError(
+      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
+    );
+  }
+  const priority =
+    o.priority === undefined ? DRAIN_DEFAULTS.priority : validateNumber(o.priority, 'priority');
   return {
-    priority:
-      o.priority === undefined ? DRAIN_DEFAULTS.priority : validateNumber(o.priority, 'priority'),
-    timeout: o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout'),
+    hook:
+      o.timeout === undefined
+        ? { priority }
+        : { priority, timeout: validateMs(o.timeout, 'timeout') },
     delay:
       o.delay === undefined
         ? DRAIN_DEFAULTS.delay
@@ -105,6 +118,6 @@ export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
         ? undefined
         : validateFunction<NonNullable<DrainOptions['onUpgraded']>>(o.onUpgraded, 'onUpgraded'),
     name: o.name === undefined ? undefined : validateName(o.name, 'name'),
-    shutdown: o.shutdown,
+    shutdown,
   };
 }

@@ -29,11 +29,21 @@ export function readinessHandler(
   const o = validateOptions<ReadinessOptions>(options, 'options');
   const shutdown = o.shutdown ?? getDefaultShutdown();
   return (_req, res) => {
-    const down = shutdown.isShuttingDown();
-    const body = down ? 'shutting down\n' : 'ok\n';
-    res.statusCode = down ? 503 : 200;
-    res.setHeader('content-type', 'text/plain; charset=utf-8');
-    res.setHeader('cache-control', 'no-store');
+    const { statusCode, body } = readinessOf(shutdown);
+    res.statusCode = statusCode;
+    for (const [name, value] of Object.entries(READINESS_HEADERS)) res.setHeader(name, value);
     res.end(body);
   };
+}
+
+export const READINESS_HEADERS = Object.freeze({
+  'content-type': 'text/plain; charset=utf-8',
+  'cache-control': 'no-store',
+});
+
+/** What a readiness probe answers: 200 while running, 503 from the moment shutdown begins. */
+export function readinessOf(shutdown: Shutdown): { statusCode: 200 | 503; body: string } {
+  return shutdown.isShuttingDown()
+    ? { statusCode: 503, body: 'shutting down\n' }
+    : { statusCode: 200, body: 'ok\n' };
 }

@@ -73,10 +73,6 @@ export class ConnectionTracker {
     this.#attached.length = 0;
   }
 
-  get connections(): number {
-    return this.#sockets.size + this.#sessions.size + this.#upgraded.size;
-  }
-
   /**
    * Starts draining: marks the last response of every busy connection `Connection: close`, closes
    * quiet ones, sends HTTP/2 GOAWAY, and hands long-lived connections to `onUpgraded`.
@@ -109,7 +105,7 @@ export class ConnectionTracker {
 
   /** The deadline passed: destroy whatever is left. */
   destroyAll(): void {
-    const left = this.connections;
+    const left = this.#open();
     if (left > 0) log.http('deadline: destroying %d connections', left);
     for (const session of this.#sessions) session.destroy();
     for (const socket of this.#upgraded.keys()) socket.destroy();
@@ -138,13 +134,15 @@ export class ConnectionTracker {
 
   #onConnection(socket: Socket): void {
     this.#sockets.add(socket);
-    socket.once('close', () => {
-      this.#sockets.delete(socket);
-      this.#maybeEmpty();
-    });
-    // Plain HTTP/1 servers use the raw socket itself; h2c sockets carry a session instead, which
-    // announces itself on 'session'.
+    // Plain HTTP/1 servers use the raw socket itself (its connection's `close` listener forgets
+    // both); TLS sockets are adopted on `secureConnection`, and h2c ones carry a session.
     if (!this.#isTls && !this.#isHttp2) this.#adopt(socket);
+    else {
+      socket.once('close', () => {
+        this.#sockets.delete(socket);
+        this.#maybeEmpty();
+      });
+    }
   }
 
   #onSecure(tls: TLSSocket): void {
@@ -170,6 +168,7 @@ export class ConnectionTracker {
     socket.once('close', () => {
       clearTimeout(conn.timer);
       this.#conns.delete(conn);
+      this.#sockets.delete(socket as Socket);
       this.#maybeEmpty();
     });
     if (this.#draining) checkIdle(conn, this.#options.idleGrace);
@@ -262,10 +261,13 @@ export class ConnectionTracker {
     }
   }
 
+  /** Everything still open: raw sockets, HTTP/1 connections, HTTP/2 sessions, upgraded sockets. */
+  #open(): number {
+    return this.#sockets.size + this.#conns.size + this.#sessions.size + this.#upgraded.size;
+  }
+
   #maybeEmpty(): void {
-    if (!this.#draining || !this.#onEmpty) return;
-    if (this.#sockets.size + this.#conns.size + this.#sessions.size + this.#upgraded.size > 0)
-      return;
+    if (!this.#draining || !this.#onEmpty || this.#open() > 0) return;
     const done = this.#onEmpty;
     this.#onEmpty = undefined;
     done();
