@@ -50,7 +50,6 @@ export class ShutdownRun {
   readonly #emit: Emit;
   readonly #running = new Map<HookEntry, Cut>();
   readonly #results = new Map<HookEntry, HookResult>();
-  readonly #force = new AbortController();
   /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
   #ended: Error | undefined;
   #wake: (() => void) | undefined;
@@ -73,22 +72,17 @@ export class ShutdownRun {
   /** Ends the run at once: running hooks are cut off and reported as errors, the rest skipped. */
   force(signal: string): ShutdownForcedError {
     const error = new ShutdownForcedError(signal, this.running());
+    // Cutting every running hook (and waking `delay`) lets the sequence return at once.
     this.#end(error);
-    this.#force.abort(error);
     return error;
   }
 
   async execute(): Promise<RunOutcome> {
-    try {
-      await pTimeout(this.#sequence(), {
-        milliseconds: this.#options.timeout,
-        signal: this.#force.signal,
-        fallback: () => this.#globalTimeout(),
-      });
-    } catch (error) {
-      // Only a forced exit rejects; everything a hook does is caught in #runHook.
-      if (!(error instanceof ShutdownForcedError)) throw error;
-    }
+    // #sequence never rejects: whatever a hook does is caught in #startHook.
+    await pTimeout(this.#sequence(), {
+      milliseconds: this.#options.timeout,
+      fallback: () => this.#globalTimeout(),
+    });
     const hooks = this.#groups.flat().map(
       (entry): HookResult =>
         this.#results.get(entry) ?? {
