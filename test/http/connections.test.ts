@@ -14,6 +14,42 @@ afterEach(() => {
   server?.close();
 });
 
+const instance = () => createShutdown({ process: createFakeProcess(), exit: false });
+
+interface RawClient {
+  readonly socket: Socket;
+  /** Everything received since the last `clear()`. */
+  received(): string;
+  clear(): void;
+  /** Sends raw bytes and waits for a complete "ok" response (unless `wait` is false). */
+  send(bytes: string, wait?: boolean): Promise<void>;
+}
+
+/** Listens on port 0 (if not yet listening) and opens one raw TCP connection to `srv`. */
+async function rawClient(srv: http.Server): Promise<RawClient> {
+  if (!srv.listening) {
+    srv.listen(0, '127.0.0.1');
+    await once(srv, 'listening');
+  }
+  const socket = connect((srv.address() as { port: number }).port, '127.0.0.1');
+  let text = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => {
+    text += chunk;
+  });
+  await once(socket, 'connect');
+  return {
+    socket,
+    received: () => text,
+    clear: () => {
+      text = '';
+    },
+    async send(bytes, wait = true) {
+      socket.write(bytes);
+      if (wait) await until(() => text.includes('\r\n\r\nok'));
+    },
+  };
+}
+
 /** Waits, one event-loop turn at a time, until `check` holds (bounded). */
 async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 10_000 && !check(); i++) await new Promise((r) => setImmediate(r));
@@ -21,61 +57,46 @@ async function until(check: () => boolean): Promise<void> {
 }
 
 it('never closes a quiet socket under a request that has started to arrive', async () => {
-  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  const sd = instance();
   const serverSockets: Socket[] = [];
   server = http.createServer((_req, res) => res.end('ok'));
   server.on('connection', (s) => serverSockets.push(s));
   drainHttp(server, { shutdown: sd, idleGrace: 0 });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-
-  const client = connect(port, '127.0.0.1');
-  let received = '';
-  client.setEncoding('utf8').on('data', (chunk: string) => {
-    received += chunk;
-  });
-  await once(client, 'connect');
-  client.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => received.includes('\r\n\r\nok'));
-  expect(received).toMatch(/connection: keep-alive/i);
+  const client = await rawClient(server);
+  await client.send('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+  expect(client.received()).toMatch(/connection: keep-alive/i);
 
   // Half of the next request reaches the server; then the drain starts with no grace at all.
   const before = serverSockets[0]!.bytesRead;
-  client.write('GET /second HTTP/1.1\r\nHo');
+  await client.send('GET /second HTTP/1.1\r\nHo', false);
   await until(() => serverSockets[0]!.bytesRead > before);
-  received = '';
+  client.clear();
   const done = sd.shutdown();
   await new Promise((r) => setImmediate(r));
   expect(serverSockets[0]!.destroyed || serverSockets[0]!.writableEnded).toBe(false);
-  client.write('st: x\r\n\r\n');
-  await once(client, 'end');
-  expect(received).toMatch(/^HTTP\/1.1 200 OK/);
-  expect(received).toMatch(/connection: close/i);
+  await client.send('st: x\r\n\r\n', false);
+  await once(client.socket, 'end');
+  expect(client.received()).toMatch(/^HTTP\/1.1 200 OK/);
+  expect(client.received()).toMatch(/connection: close/i);
   expect((await done).hooks[0]!.status).toBe('ok');
-  client.destroy();
+  client.socket.destroy();
 });
 
 it('closes a quiet socket with nothing arriving, right away when idleGrace is 0', async () => {
-  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  const sd = instance();
   server = http.createServer((_req, res) => res.end('ok'));
   drainHttp(server, { shutdown: sd, idleGrace: 0 });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
-  client.resume();
-  await once(client, 'connect');
-  client.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  await once(client, 'data');
-  const ended = once(client, 'end');
+  const client = await rawClient(server);
+  await client.send('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const ended = once(client.socket, 'end');
   const report = await sd.shutdown();
   await ended;
   expect(report.hooks[0]!.status).toBe('ok');
-  client.destroy();
+  client.socket.destroy();
 });
 
 it('with pipelining, answers every queued request and closes after the last one', async () => {
-  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  const sd = instance();
   let arrived = 0;
   let arrivedBoth!: () => void;
   const both = new Promise<void>((r) => {
@@ -87,51 +108,38 @@ it('with pipelining, answers every queued request and closes after the last one'
     setTimeout(() => res.end(`answer ${req.url}`), 50);
   });
   drainHttp(server, { shutdown: sd, idleGrace: 0 });
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
-  let received = '';
-  client.setEncoding('utf8').on('data', (chunk: string) => {
-    received += chunk;
-  });
-  await once(client, 'connect');
-  client.write('GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n');
+  const client = await rawClient(server);
+  await client.send(
+    'GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n',
+    false,
+  );
   await both;
   const done = sd.shutdown();
-  await once(client, 'end');
-  const responses = received.split('HTTP/1.1 ').slice(1);
+  await once(client.socket, 'end');
+  const responses = client.received().split('HTTP/1.1 ').slice(1);
   expect(responses).toHaveLength(2);
   expect(responses[0]).toMatch(/connection: keep-alive/i);
   expect(responses[0]).toContain('answer /one');
   expect(responses[1]).toMatch(/connection: close/i);
   expect(responses[1]).toContain('answer /two');
   expect((await done).hooks[0]!.status).toBe('ok');
-  client.destroy();
+  client.socket.destroy();
 });
 
 it('adopts a connection accepted before drainHttp() once it sends a request', async () => {
-  const sd = createShutdown({ process: createFakeProcess(), exit: false });
+  const sd = instance();
   server = http.createServer((_req, res) => res.end('ok'));
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const client = connect((server.address() as { port: number }).port, '127.0.0.1');
-  let received = '';
-  client.setEncoding('utf8').on('data', (chunk: string) => {
-    received += chunk;
-  });
-  await once(client, 'connect');
-  client.write('GET /before HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => received.includes('\r\n\r\nok'));
+  const client = await rawClient(server);
+  await client.send('GET /before HTTP/1.1\r\nHost: x\r\n\r\n');
   drainHttp(server, { shutdown: sd, idleGrace: 5000 });
-  received = '';
-  client.write('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
-  await until(() => received.includes('\r\n\r\nok'));
-  expect(received).toMatch(/connection: keep-alive/i);
+  client.clear();
+  await client.send('GET /after HTTP/1.1\r\nHost: x\r\n\r\n');
+  expect(client.received()).toMatch(/connection: keep-alive/i);
   const done = sd.shutdown();
-  received = '';
-  client.write('GET /during HTTP/1.1\r\nHost: x\r\n\r\n');
-  await once(client, 'end');
-  expect(received).toMatch(/connection: close/i);
+  client.clear();
+  await client.send('GET /during HTTP/1.1\r\nHost: x\r\n\r\n', false);
+  await once(client.socket, 'end');
+  expect(client.received()).toMatch(/connection: close/i);
   expect((await done).hooks[0]!.status).toBe('ok');
-  client.destroy();
+  client.socket.destroy();
 });
