@@ -13,6 +13,7 @@ export {
   type ShutdownErrorCode,
   ShutdownForcedError,
   ShutdownInProgressError,
+  ShutdownStartedError,
   ShutdownTimeoutError,
 } from './core/errors.js';
 export { DEFAULTS, type ShutdownOptions } from './core/options.js';

@@ -16,6 +16,18 @@ export function getDefaultShutdown(): Shutdown {
 }
 
 /**
+ * Puts `instance` behind the module-level functions and `shutdownSignal`, returning the one it
+ * replaces. For `shutdown-hooks/testing`: a test of code that uses the module-level API swaps in
+ * an instance on a fake process, then puts the real one back.
+ */
+export function setDefaultShutdown(instance: Shutdown): Shutdown {
+  const previous = getDefaultShutdown();
+  (globalThis as WithDefault)[KEY] = instance;
+  shutdownSignal = instance.signal;
+  return previous;
+}
+
+/**
  * Registers a cleanup hook on the process-wide registry. Returns its unregister function.
  *
  * @example
@@ -50,10 +62,13 @@ export function shutdown(options?: ManualShutdownOptions): Promise<ShutdownRepor
 }
 
 /**
- * Aborts the moment the process-wide shutdown begins (its `reason` is the `ShutdownReason`).
- * Pass it to loops, fetches and timers that should stop taking new work.
+ * Aborts the moment the process-wide shutdown begins. Its `reason` is a `ShutdownStartedError`
+ * (named `'AbortError'`, with the `ShutdownReason` as its `reason`). Pass it to loops, fetches and
+ * timers that should stop taking new work.
  *
  * @example
  * while (!shutdownSignal.aborted) await handle(await queue.next({ signal: shutdownSignal }));
  */
-export const shutdownSignal: AbortSignal = getDefaultShutdown().signal;
+// A live binding: `replaceDefaultShutdown()` of `shutdown-hooks/testing` points it at the
+// instance under test, and importers see the change.
+export let shutdownSignal: AbortSignal = getDefaultShutdown().signal;

@@ -1,5 +1,6 @@
 /** Stable machine-readable codes carried by every error this package throws or reports. */
 export type ShutdownErrorCode =
+  | 'ERR_SHUTDOWN_STARTED'
   | 'ERR_SHUTDOWN_IN_PROGRESS'
   | 'ERR_SHUTDOWN_HOOK_TIMEOUT'
   | 'ERR_SHUTDOWN_TIMEOUT'
@@ -21,6 +22,22 @@ export class ShutdownError extends Error {
 }
 
 /**
+ * The reason `shutdownSignal` (and a `Shutdown`'s `signal`) aborts with. Its `name` is
+ * `'AbortError'`, so code that treats an abort as a normal end (`err.name === 'AbortError'`) does
+ * so here too; `reason` says what started the shutdown.
+ */
+export class ShutdownStartedError extends ShutdownError {
+  /** What started the shutdown: a signal name, `'manual'`, `'uncaughtException'`, … */
+  readonly reason: string;
+
+  constructor(reason: string) {
+    super('ERR_SHUTDOWN_STARTED', `Shutdown started (${reason}); no new work is taken.`);
+    this.name = 'AbortError';
+    this.reason = reason;
+  }
+}
+
+/**
  * Thrown by `onShutdown()` (and `configure()`) once a shutdown has begun: the hook list is already
  * fixed, as with the JVM's `addShutdownHook`.
  */
@@ -38,15 +55,17 @@ export class ShutdownInProgressError extends ShutdownError {
   }
 }
 
+const TIMEOUT_ADVICE = 'Make it honour ctx.signal, or raise its `timeout`.';
+
 /** The reason a hook's `ctx.signal` aborts when the hook's own timeout runs out. */
 export class HookTimeoutError extends ShutdownError {
   readonly hookName: string;
   readonly timeout: number;
 
-  constructor(hookName: string, timeout: number) {
+  constructor(hookName: string, timeout: number, advice = TIMEOUT_ADVICE) {
     super(
       'ERR_SHUTDOWN_HOOK_TIMEOUT',
-      `Hook "${hookName}" did not finish within ${timeout} ms. Make it honour ctx.signal, or raise its \`timeout\`.`,
+      `Hook "${hookName}" did not finish within ${timeout} ms. ${advice}`,
     );
     this.name = 'HookTimeoutError';
     this.hookName = hookName;

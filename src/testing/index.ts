@@ -1,3 +1,5 @@
+import { setDefaultShutdown } from '../core/default.js';
+import { HookTimeoutError } from '../core/errors.js';
 import type { ShutdownOptions } from '../core/options.js';
 import { createShutdown, type Shutdown } from '../core/shutdown.js';
 import type { HookContext, ShutdownReason, ShutdownReport } from '../core/types.js';
@@ -49,27 +51,66 @@ export function createTestShutdown(
   };
 }
 
+export interface DefaultTestShutdown extends TestShutdown {
+  /** Puts the real process-wide instance back (idempotent). */
+  restore(): void;
+}
+
+/**
+ * Puts a test instance (on a fake process, exits recorded) behind the module-level functions —
+ * `onShutdown`, `isShuttingDown`, `shutdown`, `shutdownSignal` — so code written against them can
+ * be tested. Call `restore()` after each test; every call gives a fresh, running instance.
+ * Read `shutdownSignal` where it is used (it is a live binding), not once at import.
+ *
+ * @example
+ * let t: DefaultTestShutdown;
+ * beforeEach(() => { t = replaceDefaultShutdown(); });
+ * afterEach(() => t.restore());
+ */
+export function replaceDefaultShutdown(
+  options: Omit<ShutdownOptions, 'process' | 'exit'> = {},
+): DefaultTestShutdown {
+  const test = createTestShutdown(options);
+  const previous = setDefaultShutdown(test.shutdown);
+  let restored = false;
+  return {
+    ...test,
+    restore() {
+      if (restored) return;
+      restored = true;
+      test.shutdown.uninstall();
+      setDefaultShutdown(previous);
+    },
+  };
+}
+
 export interface TestHookContext {
   readonly ctx: HookContext;
-  /** Aborts `ctx.signal`, as a timeout or a forced exit would. */
+  /** Aborts `ctx.signal` now, as a forced exit would. */
   abort(reason?: unknown): void;
 }
 
 /**
- * A `HookContext` for calling one hook directly, with a deadline `timeout` ms from now.
+ * A `HookContext` for calling one hook directly, with a deadline `timeout` ms from now. When the
+ * deadline passes, `ctx.signal` aborts with a `HookTimeoutError`, as in a real shutdown (with real
+ * or fake timers; the timer does not keep the process alive).
  *
  * @example
- * const { ctx, abort } = createHookContext({ timeout: 100 });
- * const running = myHook(ctx);
- * abort();
- * await expect(running).resolves.toBeUndefined();
+ * const { ctx } = createHookContext({ timeout: 100 });
+ * await expect(stopConsumer(ctx)).resolves.toBeUndefined(); // gave up when the signal aborted
  */
 export function createHookContext(
-  options: { timeout?: number; reason?: ShutdownReason } = {},
+  options: { timeout?: number; reason?: ShutdownReason; name?: string } = {},
 ): TestHookContext {
   const timeout = validateMs(options.timeout ?? 5000, 'timeout');
   const controller = new AbortController();
   const deadline = Date.now() + timeout;
+  const timer = setTimeout(
+    () => controller.abort(new HookTimeoutError(options.name ?? 'test hook', timeout)),
+    timeout,
+  );
+  (timer as { unref?: () => void }).unref?.();
+  controller.signal.addEventListener('abort', () => clearTimeout(timer), { once: true });
   return {
     ctx: {
       signal: controller.signal,

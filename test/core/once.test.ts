@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ShutdownForcedError } from '../../src/index.js';
+import { ShutdownForcedError, ShutdownStartedError } from '../../src/index.js';
 import { deferred, harness } from './helpers.js';
 
 describe('once', () => {
@@ -59,7 +59,13 @@ describe('once', () => {
     sd.onShutdown('h', () => {});
     fake.emit('SIGTERM');
     expect(sd.isShuttingDown()).toBe(true);
-    expect(sd.signal.reason).toBe('SIGTERM');
+    expect(sd.signal.reason).toBeInstanceOf(ShutdownStartedError);
+    expect(sd.signal.reason).toMatchObject({
+      name: 'AbortError',
+      code: 'ERR_SHUTDOWN_STARTED',
+      reason: 'SIGTERM',
+    });
+    expect(() => sd.signal.throwIfAborted()).toThrow(/Shutdown started \(SIGTERM\)/);
     const report = await sd.shutdown();
     expect(report.reason).toBe('SIGTERM');
     expect(reasons).toEqual(['SIGTERM']);

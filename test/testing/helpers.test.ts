@@ -1,8 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  HookTimeoutError,
+  isShuttingDown,
+  onShutdown,
+  ShutdownStartedError,
+  shutdown,
+  shutdownSignal,
+} from '../../src/index.js';
+import {
   createFakeProcess,
   createHookContext,
   createTestShutdown,
+  replaceDefaultShutdown,
 } from '../../src/testing/index.js';
 
 afterEach(() => {
@@ -52,5 +61,49 @@ describe('shutdown-hooks/testing', () => {
     await stopped;
     expect((ctx.signal.reason as Error).message).toBe('cut');
     expect(() => createHookContext({ timeout: -1 })).toThrow(TypeError);
+  });
+
+  it('createHookContext aborts ctx.signal by itself at its timeout (fake timers)', async () => {
+    vi.useFakeTimers({ now: 0 });
+    const { ctx } = createHookContext({ timeout: 250, name: 'consumer' });
+    vi.advanceTimersByTime(249);
+    expect(ctx.signal.aborted).toBe(false);
+    vi.advanceTimersByTime(1);
+    expect(ctx.signal.aborted).toBe(true);
+    expect(ctx.signal.reason).toBeInstanceOf(HookTimeoutError);
+    expect((ctx.signal.reason as HookTimeoutError).message).toMatch(/"consumer".*250 ms/);
+  });
+
+  it('createHookContext aborts ctx.signal by itself at its timeout (real timers)', async () => {
+    const { ctx } = createHookContext({ timeout: 20 });
+    const reason = await new Promise((resolve) =>
+      ctx.signal.addEventListener('abort', () => resolve(ctx.signal.reason), { once: true }),
+    );
+    expect(reason).toBeInstanceOf(HookTimeoutError);
+    expect(ctx.timeLeft()).toBe(0);
+  });
+
+  it('replaceDefaultShutdown puts the module-level API on a fake process, then restores it', async () => {
+    const realSignal = shutdownSignal;
+    const t = replaceDefaultShutdown();
+    const seen: string[] = [];
+    onShutdown('flush', () => void seen.push(`flush, shutting down: ${isShuttingDown()}`));
+    expect(shutdownSignal).not.toBe(realSignal);
+    const report = await t.kill('SIGTERM');
+    expect(seen).toEqual(['flush, shutting down: true']);
+    expect(report.reason).toBe('SIGTERM');
+    expect(t.exitCodes).toEqual([0]);
+    expect(shutdownSignal.reason).toBeInstanceOf(ShutdownStartedError);
+    await expect(shutdown()).resolves.toBe(report);
+    t.restore();
+    expect(isShuttingDown()).toBe(false);
+    expect(shutdownSignal).toBe(realSignal);
+    expect(shutdownSignal.aborted).toBe(false);
+    // A fresh instance for the next test, and the real process was never touched.
+    const next = replaceDefaultShutdown();
+    expect(isShuttingDown()).toBe(false);
+    expect(next.process.listenerCount('SIGTERM')).toBe(0);
+    next.restore();
+    expect(process.listenerCount('SIGTERM')).toBe(0);
   });
 });
