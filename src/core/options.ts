@@ -29,7 +29,7 @@ export interface ShutdownOptions {
   readonly hookTimeout?: number | undefined;
   /**
    * Milliseconds to wait after the flag flips and readiness turns false, before the first hook
-   * runs, so load balancers stop sending traffic.
+   * runs, so load balancers stop sending traffic. Part of `timeout`, so it must be less than it.
    * @default 0
    */
   readonly delay?: number;
@@ -102,12 +102,20 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       `Expected \`process\` to have on() and off() methods, got ${describe(proc)}`,
     );
   }
+  const timeout = validateMs(orDefault(o.timeout, DEFAULTS.timeout), 'timeout');
+  const delay = validateMs(orDefault(o.delay, DEFAULTS.delay), 'delay', { allowZero: true });
+  if (delay >= timeout) {
+    // The delay counts against the global budget: no hook would ever run.
+    throw new TypeError(
+      `Expected \`delay\` (${delay}) to be less than \`timeout\` (${timeout}): the delay is part of the global budget, so no hook would run. Raise \`timeout\` as well.`,
+    );
+  }
   return Object.freeze({
     signals: o.signals === undefined ? DEFAULTS.signals : validateSignals(o.signals),
-    timeout: validateMs(orDefault(o.timeout, DEFAULTS.timeout), 'timeout'),
+    timeout,
     hookTimeout:
       o.hookTimeout === undefined ? DEFAULTS.hookTimeout : validateMs(o.hookTimeout, 'hookTimeout'),
-    delay: validateMs(orDefault(o.delay, DEFAULTS.delay), 'delay', { allowZero: true }),
+    delay,
     exit,
     handleErrors: validateBoolean(orDefault(o.handleErrors, DEFAULTS.handleErrors), 'handleErrors'),
     naturalExit: validateBoolean(orDefault(o.naturalExit, DEFAULTS.naturalExit), 'naturalExit'),

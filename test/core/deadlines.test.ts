@@ -125,17 +125,28 @@ describe('deadlines', () => {
     expect(log).toEqual(['h']);
   });
 
-  it('a delay longer than the global timeout skips every hook', async () => {
-    const { sd } = harness({ delay: 2000, timeout: 1000 });
+  it('refuses a delay that leaves no time for the hooks, naming both options', () => {
+    expect(() => harness({ delay: 2000, timeout: 1000 })).toThrow(
+      /`delay` \(2000\) to be less than `timeout` \(1000\)/,
+    );
+    expect(() => harness({ delay: 1000, timeout: 1000 })).toThrow(TypeError);
+    const { sd } = harness({ timeout: 1000 });
+    expect(() => sd.configure({ delay: 1000 })).toThrow(/`delay` \(1000\).*`timeout` \(1000\)/);
+    expect(() => sd.configure({ delay: 999 })).not.toThrow();
+  });
+
+  it('a global deadline that passes during the delay skips every hook', async () => {
+    const { sd } = harness({ delay: 900, timeout: 1000 });
     const events: unknown[] = [];
     sd.on('timeout', (e) => events.push(e));
-    sd.onShutdown('h', () => {});
+    sd.onShutdown('h', () => new Promise(() => {}));
+    sd.onShutdown('later', () => {}, { priority: 0 });
     const done = sd.shutdown();
     await vi.advanceTimersByTimeAsync(1000);
     const report = await done;
     expect(report.timedOut).toBe(true);
-    expect(report.hooks).toEqual([{ name: 'h', priority: 100, status: 'skipped', durationMs: 0 }]);
-    expect(events).toEqual([{ name: undefined, timeout: 1000, global: true }]);
+    expect(report.hooks.map((h) => h.status)).toEqual(['timeout', 'skipped']);
+    expect(events).toEqual([{ name: 'h', timeout: 1000, global: true }]);
     expect(report.exitCode).toBe(1);
   });
 
