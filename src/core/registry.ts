@@ -1,11 +1,36 @@
 import type { Hook } from './types.js';
 
+/**
+ * What this package's own adapters add to a hook they register (a drain, say); not a public
+ * option. It travels in the options object under `HOOK_TRAITS`, shared by every copy of the
+ * package, so a drain from one copy keeps its traits on the process-wide instance of another.
+ */
+export interface HookTraits {
+  /**
+   * When the hook has no timeout of its own (nor `hookTimeout`) and hooks of lower priority
+   * follow, it may use at most this fraction of the global time left when it starts; the rest is
+   * theirs. Without it, one silent peer of a drain would skip every later hook.
+   */
+  readonly share?: number;
+  /**
+   * The hook's synchronous start is short and ours (a drain closing its listener). It is started
+   * before the watchdog thread, whose start takes a few milliseconds, so a connection arriving in
+   * that time is refused rather than accepted and then reset.
+   */
+  readonly quickStart?: boolean;
+  /** What the timeout message advises, in place of "honour ctx.signal". */
+  readonly timeoutAdvice?: string;
+}
+
+export const HOOK_TRAITS: unique symbol = Symbol.for('shutdown-hooks.traits.v0');
+
 /** One registered hook. Frozen; identity is what unregisters it. */
 export interface HookEntry {
   readonly name: string;
   readonly hook: Hook;
   readonly priority: number;
   readonly timeout: number | undefined;
+  readonly traits: HookTraits | undefined;
 }
 
 /** The hooks of one instance, kept in registration order. */

@@ -20,6 +20,11 @@ export interface RunOptions {
   readonly timeout: number;
   readonly hookTimeout: number | undefined;
   readonly delay: number;
+  /**
+   * Called before anything that may block the event loop starts (a hook without `quickStart`, or
+   * `delay`); starts the watchdog. Called more than once; it must be idempotent.
+   */
+  readonly arm: () => void;
 }
 
 export type Emit = <E extends keyof ShutdownEvents>(
@@ -53,6 +58,8 @@ export class ShutdownRun {
   /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
   #ended: Error | undefined;
   #wake: (() => void) | undefined;
+  /** Whether the group running now is the last one: a hook's `share` leaves time for the next. */
+  #lastGroup = true;
   /** Read once per run: two diagnostics per hook are otherwise a measurable share of its cost. */
   readonly #verbose = log.hooks.enabled;
 
@@ -67,6 +74,14 @@ export class ShutdownRun {
   /** Names of the hooks running right now. */
   running(): string[] {
     return Array.from(this.#running.keys(), (entry) => entry.name);
+  }
+
+  /** Names of the hooks not started yet. */
+  pending(): string[] {
+    return this.#groups
+      .flat()
+      .filter((entry) => !this.#results.has(entry) && !this.#running.has(entry))
+      .map((entry) => entry.name);
   }
 
   /** Ends the run at once: running hooks are cut off and reported as errors, the rest skipped. */
@@ -100,14 +115,22 @@ export class ShutdownRun {
   }
 
   async #sequence(): Promise<void> {
-    if (this.#options.delay > 0) await this.#sleep(this.#options.delay);
-    for (const group of this.#groups) {
+    if (this.#options.delay > 0) {
+      this.#options.arm();
+      await this.#sleep(this.#options.delay);
+    }
+    for (const [index, group] of this.#groups.entries()) {
       if (this.#ended) return;
+      this.#lastGroup = index === this.#groups.length - 1;
       await this.#runGroup(group);
     }
+    this.#options.arm();
   }
 
-  /** Starts every hook of a group at once; settles when each has finished or been cut off. */
+  /**
+   * Starts every hook of a group at once; settles when each has finished or been cut off. Hooks
+   * with `quickStart` (drains closing their listeners) go first, then the watchdog is armed.
+   */
   #runGroup(group: readonly HookEntry[]): Promise<void> {
     return new Promise((resolve) => {
       let pending = group.length;
@@ -115,7 +138,9 @@ export class ShutdownRun {
         pending -= 1;
         if (pending === 0) resolve();
       };
-      for (const entry of group) this.#startHook(entry, settled);
+      for (const entry of group) if (entry.traits?.quickStart) this.#startHook(entry, settled);
+      this.#options.arm();
+      for (const entry of group) if (!entry.traits?.quickStart) this.#startHook(entry, settled);
     });
   }
 
@@ -129,7 +154,7 @@ export class ShutdownRun {
       return;
     }
     const start = Date.now();
-    const own = entry.timeout ?? this.#options.hookTimeout;
+    const own = this.#ownTimeout(entry, start);
     // A hook whose own deadline is not earlier than the global one is cut off by the global
     // deadline; it gets no timer of its own, so no race between two timers needs settling.
     const global = own === undefined || start + own >= this.deadline;
@@ -156,7 +181,10 @@ export class ShutdownRun {
     });
     if (!global) {
       timer = setTimeout(
-        () => this.#running.get(entry)?.(new HookTimeoutError(entry.name, own)),
+        () =>
+          this.#running.get(entry)?.(
+            new HookTimeoutError(entry.name, own, entry.traits?.timeoutAdvice),
+          ),
         own,
       );
     }
@@ -176,6 +204,14 @@ export class ShutdownRun {
         (error: unknown) => finish(undefined, true, error),
       );
     } else finish(undefined, false);
+  }
+
+  /** The hook's own timeout, else `hookTimeout`, else its `share` of the time left (if any). */
+  #ownTimeout(entry: HookEntry, start: number): number | undefined {
+    const own = entry.timeout ?? this.#options.hookTimeout;
+    const share = entry.traits?.share;
+    if (own !== undefined || share === undefined || this.#lastGroup) return own;
+    return Math.max(1, Math.floor((this.deadline - start) * share));
   }
 
   #record(

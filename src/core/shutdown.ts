@@ -2,11 +2,11 @@ import { setMaxListeners } from 'node:events';
 import { EventEmitter } from 'eventemitter3';
 import { printCrash } from './crash.js';
 import { log } from './debug.js';
-import { ShutdownInProgressError } from './errors.js';
+import { ShutdownInProgressError, ShutdownStartedError } from './errors.js';
 import { exitCodeOf, flushStdio, validateExitCode } from './exit.js';
 import { type ResolvedOptions, resolveOptions, type ShutdownOptions } from './options.js';
 import { Priority } from './priority.js';
-import { Registry } from './registry.js';
+import { HOOK_TRAITS, type HookTraits, Registry } from './registry.js';
 import { type Emit, ShutdownRun } from './run.js';
 import { signalExitCode } from './signals.js';
 import type {
@@ -36,6 +36,7 @@ export interface ManualShutdownOptions {
 }
 
 type Listener = ProcessListener;
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /**
  * An isolated shutdown registry with its own listeners, flag, signal and report. The module-level
@@ -86,7 +87,10 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     return this.#state;
   }
 
-  /** Aborts the moment shutdown begins; its `reason` is the `ShutdownReason`. */
+  /**
+   * Aborts the moment shutdown begins. Its `reason` is a `ShutdownStartedError` (named
+   * `'AbortError'`) whose `reason` property is the `ShutdownReason`.
+   */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
@@ -107,8 +111,9 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     const priority =
       o.priority === undefined ? Priority.DEFAULT : validateNumber(o.priority, 'priority');
     const timeout = o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout');
+    const traits = (o as { [HOOK_TRAITS]?: HookTraits })[HOOK_TRAITS];
     if (this.#state !== 'running') throw new ShutdownInProgressError(name);
-    const remove = this.#registry.add(Object.freeze({ name, hook, priority, timeout }));
+    const remove = this.#registry.add(Object.freeze({ name, hook, priority, timeout, traits }));
     this.#listen();
     log.core('registered %s (priority %d)', name, priority);
     return () => {
@@ -161,7 +166,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     if (this.#done) return this.#done;
     this.#state = 'draining';
     this.#listen();
-    this.#controller.abort(reason);
+    this.#controller.abort(new ShutdownStartedError(reason));
     if (log.core.enabled) {
       log.core(
         'shutdown begins: %s; hooks: %s',
@@ -169,16 +174,19 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
         this.#registry.names().join(', ') || 'none',
       );
     }
-    const { timeout, hookTimeout, delay } = this.#options;
+    const { timeout, hookTimeout, delay, exit, process: proc } = this.#options;
+    // The watchdog thread takes a few milliseconds to start: the run arms it only once the drains
+    // have closed their listeners, and before anything that may block the event loop.
+    const arm = () => {
+      if (exit === true) this.#watchdog ??= startWatchdog(run.deadline, timeout, proc.pid);
+    };
     const run = new ShutdownRun(
       this.#registry.snapshot(),
       reason,
-      { timeout, hookTimeout, delay },
+      { timeout, hookTimeout, delay, arm },
       this.#emit,
     );
     this.#run = run;
-    if (this.#options.exit === true)
-      this.#watchdog = startWatchdog(timeout, this.#options.process.pid);
     this.#done = this.#finish(run, reason, exitCode);
     this.#emit('shutdown', reason);
     return this.#done;
@@ -193,7 +201,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     await Promise.resolve();
     const outcome = await run.execute();
     this.#watchdog?.stop();
-    const report: ShutdownReport = {
+    const report: Mutable<ShutdownReport> = {
       reason,
       exitCode: exitCodeOf(outcome, requested, this.#crash !== undefined),
       startedAt: run.startedAt,
@@ -205,7 +213,13 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#state = 'stopped';
     this.#unlisten();
     log.core('shutdown done in %d ms, exit code %d', report.durationMs, report.exitCode);
+    const crashed = this.#crash;
     this.#emit('done', report);
+    if (this.#crash !== crashed) {
+      // A `done` listener threw: a failure like any other listener's, so the exit code says so.
+      report.error = this.#crash!.error;
+      report.exitCode = exitCodeOf(outcome, requested, true);
+    }
     void this.#exit(report.exitCode, false);
     return report;
   }
@@ -252,12 +266,14 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
 
   #onExit(code: number): void {
     if (this.#exiting || this.#state === 'stopped') return;
-    const left = this.#state === 'running' ? this.#registry.names() : (this.#run?.running() ?? []);
-    if (left.length > 0) {
+    const never = this.#state === 'running' ? this.#registry.names() : (this.#run?.pending() ?? []);
+    const cut = this.#run?.running() ?? [];
+    if (never.length + cut.length > 0) {
       log.core(
-        'process.exit(%d) was called directly; async hooks cannot run. Skipped: %s',
+        'process.exit(%d) was called directly; async hooks cannot run. Never started: %s. Cut off while running: %s',
         code,
-        left.join(', '),
+        never.join(', ') || 'none',
+        cut.join(', ') || 'none',
       );
     }
   }

@@ -20,15 +20,26 @@ export function preloadWatchdog(): void {
 export const WATCHDOG_GRACE_MS = 1000;
 
 // Runs on its own thread and blocks in Atomics.wait, so it needs nothing from the main event loop.
-// If it is not released in time it kills the whole process: from a worker thread, SIGKILL is the
-// one way to end a process whose main thread never returns to its event loop.
+// If it is not released in time it ends the whole process. From a worker thread, SIGKILL is the
+// one way to end a process whose main thread never returns to its event loop, except for PID 1 of
+// a PID namespace (a container without an init): the kernel ignores a SIGKILL that PID 1 sends to
+// itself. There the inspector is used instead: a session on the main thread interrupts the
+// JavaScript running there and exits with the same 137. (Node then prints "Waiting for the
+// debugger to disconnect...".) A main thread blocked in native code cannot be interrupted.
 const WATCHDOG_SOURCE = `
 const { workerData } = require('node:worker_threads');
 const flag = new Int32Array(workerData.flag);
 if (Atomics.wait(flag, 0, 0, workerData.ms) === 'timed-out') {
   if (workerData.verbose) {
-    require('node:fs').writeSync(2, 'shutdown-hooks:watchdog the event loop stayed blocked ' + workerData.ms +
-      ' ms after shutdown began (global timeout ' + workerData.timeout + ' ms); killing the process\\n');
+    require('node:fs').writeSync(2, 'shutdown-hooks:watchdog the event loop stayed blocked ' + workerData.grace +
+      ' ms past the global deadline (timeout ' + workerData.timeout + ' ms); killing the process\\n');
+  }
+  if (workerData.pid === 1) {
+    try {
+      const session = new (require('node:inspector').Session)();
+      session.connectToMainThread();
+      session.post('Runtime.evaluate', { expression: 'process.reallyExit(137)' });
+    } catch {}
   }
   process.kill(workerData.pid, 'SIGKILL');
 }
@@ -39,17 +50,27 @@ export interface Watchdog {
   stop(): void;
 }
 
-/** Starts a thread that kills the process `timeout + WATCHDOG_GRACE_MS` from now unless stopped. */
-export function startWatchdog(timeout: number, pid: number): Watchdog {
+/**
+ * Starts a thread that kills the process `WATCHDOG_GRACE_MS` after `deadline` (epoch ms) unless
+ * stopped. `timeout` is the global timeout, for the diagnostic line.
+ */
+export function startWatchdog(deadline: number, timeout: number, pid: number): Watchdog {
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const ms = timeout + WATCHDOG_GRACE_MS;
+  const ms = Math.max(1, deadline + WATCHDOG_GRACE_MS - Date.now());
   let worker: WorkerType | undefined;
   try {
     preloadWatchdog();
     const { Worker, SHARE_ENV } = workerThreads!;
     worker = new Worker(WATCHDOG_SOURCE, {
       eval: true,
-      workerData: { flag: flag.buffer, ms, timeout, pid, verbose: log.watchdog.enabled },
+      workerData: {
+        flag: flag.buffer,
+        ms,
+        grace: WATCHDOG_GRACE_MS,
+        timeout,
+        pid,
+        verbose: log.watchdog.enabled,
+      },
       // Half the cost of starting the thread is wiring its stdio into the parent's streams and
       // copying the environment; it needs neither (it writes to fd 2 directly).
       stdout: true,

@@ -1,6 +1,7 @@
 import type { Server } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
+import { Priority } from '../core/priority.js';
 import { describe } from '../core/validate.js';
 import { createDrainHook } from '../http/drain.js';
 import { type DrainOptions, resolveDrainOptions } from '../http/options.js';
@@ -14,7 +15,7 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
    */
   readonly readinessPath?: string | false;
   /**
-   * Name of the hook in the report.
+   * Name of the drain hook in the report; the close hook is named `${name} onClose`.
    * @default 'fastify'
    */
   readonly name?: string;
@@ -36,20 +37,29 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
     });
   }
 
-  // Drain first (stop accepting, Connection: close, quiet sockets closed safely), then let Fastify
-  // close, so its onClose hooks (database plugins and the like) run after the last request. When
-  // the application asked Fastify to close connections itself (forceCloseConnections: true),
-  // Fastify's own handling is used instead, and nothing is tracked on the request path.
+  // Two hooks. The drain runs at the drain's priority (Priority.SERVER): stop accepting,
+  // Connection: close, quiet sockets closed safely. `fastify.close()` runs at Priority.RESOURCE,
+  // so its onClose hooks (database plugins and the like) run after the app's workers and flushes,
+  // which may still need them. When the application asked Fastify to close connections itself
+  // (forceCloseConnections: true), the drain closes them all at once as Fastify would, and
+  // nothing is tracked on the request path.
   const server = fastify.server as unknown as Server;
   const tracker = forcesConnections(fastify) ? undefined : new ConnectionTracker(server, o);
   const name = o.name ?? 'fastify';
-  const hook = createDrainHook(server, tracker, o, name, async () => {
-    await fastify.close();
+  const unregisterDrain = o.shutdown.onShutdown(
+    name,
+    createDrainHook(server, tracker, o, name),
+    o.hook,
+  );
+  const unregisterClose = o.shutdown.onShutdown(`${name} onClose`, () => fastify.close(), {
+    priority: Priority.RESOURCE,
   });
-  const unregister = o.shutdown.onShutdown(name, hook, o.hook);
   fastify.addHook('onClose', async () => {
     // Closed by the application itself: nothing left for the registry to do.
-    if (!o.shutdown.isShuttingDown()) unregister();
+    if (!o.shutdown.isShuttingDown()) {
+      unregisterDrain();
+      unregisterClose();
+    }
     tracker?.detach();
   });
 };
@@ -61,10 +71,11 @@ function forcesConnections(fastify: FastifyInstance): boolean {
 }
 
 /**
- * The Fastify plugin (Fastify 4 and 5). Registers a readiness route and a shutdown hook that, after
- * `delay`, drains the server without dropping a request and then calls `fastify.close()`, so
- * Fastify's own `onClose` hooks run after the last request. With `forceCloseConnections: true`
- * Fastify's own handling is used instead.
+ * The Fastify plugin (Fastify 4 and 5). Registers a readiness route and two shutdown hooks: one
+ * that, after `delay`, drains the server without dropping a request (at `priority`, default
+ * `Priority.SERVER`), and `<name> onClose`, which calls `fastify.close()` at `Priority.RESOURCE`,
+ * so Fastify's `onClose` hooks run after the app's workers and flushes. With
+ * `forceCloseConnections: true` the drain closes every connection at once, as Fastify would.
  *
  * @example
  * await app.register(shutdownHooks, { delay: 5000 });

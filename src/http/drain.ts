@@ -1,4 +1,4 @@
-import type { IncomingMessage } from 'node:http';
+import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../core/debug.js';
@@ -66,14 +66,14 @@ export function isDraining(req: IncomingMessage): boolean {
 
 /**
  * The drain as a hook: wait `delay` (serving normally), stop accepting, drain the tracked
- * connections, then run `after` (a framework's own close). At the deadline, destroy what is left.
+ * connections. At the deadline, destroy what is left. Without a tracker (Fastify asked to close
+ * connections itself), every connection is closed at once, as Fastify's own close would.
  */
 export function createDrainHook(
   server: Server,
   tracker: ConnectionTracker | undefined,
   { delay }: { delay: number },
   name: string,
-  after?: () => Promise<void>,
 ): (ctx: HookContext) => Promise<void> {
   return async (ctx) => {
     const onDeadline = () => tracker?.destroyAll();
@@ -81,16 +81,18 @@ export function createDrainHook(
     try {
       if (delay > 0) await sleep(delay, undefined, { signal: ctx.signal }).catch(() => {});
       if (ctx.signal.aborted) return;
-      if (tracker) {
-        await Promise.all([tracker.drain(), stopAccepting(server)]);
-        log.http('%s drained', name);
+      const stopped = stopAccepting(server);
+      if (tracker) await Promise.all([tracker.drain(), stopped]);
+      else {
+        (server as Partial<HttpServer>).closeAllConnections?.();
+        await stopped;
       }
-      await after?.();
+      log.http('%s drained', name);
     } finally {
       ctx.signal.removeEventListener('abort', onDeadline);
       // Lets the server release what its own close() releases (the timer of http's request
       // checks); nothing is left open to close by now, or the deadline destroyed it.
-      if (!after) server.close(() => {});
+      server.close(() => {});
     }
   };
 }

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { getDefaultShutdown } from '../core/default.js';
 import { Priority } from '../core/priority.js';
+import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
 import type { Shutdown } from '../core/shutdown.js';
 import type { HookOptions } from '../core/types.js';
 import {
@@ -37,7 +38,8 @@ export interface DrainOptions {
   readonly priority?: number;
   /**
    * Deadline of the drain hook in ms; when it passes, every connection left is destroyed.
-   * @default the instance's `hookTimeout`, else what is left of the global `timeout`
+   * @default the instance's `hookTimeout`, else 75 % of what is left of the global `timeout`
+   * when hooks of lower priority follow (the rest is theirs), else all of it
    */
   readonly timeout?: number;
   /**
@@ -77,11 +79,27 @@ export const DRAIN_DEFAULTS = Object.freeze({
   priority: Priority.SERVER,
   delay: 0,
   idleGrace: 250,
+  /**
+   * Without a `timeout` of its own, the share of the global time left that a drain may use when
+   * hooks of lower priority follow: one WebSocket peer that never answers must not skip them all.
+   */
+  share: 0.75,
 });
+
+/** How the core treats a drain hook: its default deadline, its early start, its timeout advice. */
+const DRAIN_TRAITS: HookTraits = Object.freeze({
+  share: DRAIN_DEFAULTS.share,
+  quickStart: true,
+  timeoutAdvice:
+    'The connections still open were destroyed: close WebSockets and event streams in `onUpgraded`, or give the drain a longer `timeout`.',
+});
+
+/** The drain hook's options for `onShutdown()`: priority, timeout and the drain's traits. */
+export type DrainHookOptions = HookOptions & { readonly [HOOK_TRAITS]: HookTraits };
 
 export interface ResolvedDrainOptions {
   /** The drain hook's priority and timeout, as `onShutdown()` takes them. */
-  readonly hook: HookOptions;
+  readonly hook: DrainHookOptions;
   readonly delay: number;
   readonly idleGrace: number;
   readonly onUpgraded: DrainOptions['onUpgraded'];
@@ -103,8 +121,8 @@ export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
   return {
     hook:
       o.timeout === undefined
-        ? { priority }
-        : { priority, timeout: validateMs(o.timeout, 'timeout') },
+        ? { priority, [HOOK_TRAITS]: DRAIN_TRAITS }
+        : { priority, timeout: validateMs(o.timeout, 'timeout'), [HOOK_TRAITS]: DRAIN_TRAITS },
     delay:
       o.delay === undefined
         ? DRAIN_DEFAULTS.delay

@@ -46,4 +46,28 @@ describe('events and state', () => {
     expect((report.error as Error).message).toBe('listener bug');
     expect(fake.stderr.output).toContain('listener bug');
   });
+
+  it('a throwing done listener fails the shutdown too: exit 1, error in the report', async () => {
+    const { sd, fake, exits } = harness();
+    sd.once('done', () => {
+      throw new Error('done listener bug');
+    });
+    sd.onShutdown('h', () => {});
+    const report = await sd.shutdown();
+    expect(report.exitCode).toBe(1);
+    expect((report.error as Error).message).toBe('done listener bug');
+    expect(exits).toEqual([1]);
+    expect(fake.stderr.output).toContain('done listener bug');
+  });
+
+  it('the same name registered twice is two hooks: both run, each unregisters alone', async () => {
+    const { sd, log } = harness();
+    const first = sd.onShutdown('close', () => void log.push('first'));
+    sd.onShutdown('close', () => void log.push('second'));
+    sd.onShutdown('close', () => void log.push('third'));
+    first();
+    const report = await sd.shutdown();
+    expect(log).toEqual(['second', 'third']);
+    expect(report.hooks.map((h) => h.name)).toEqual(['close', 'close']);
+  });
 });

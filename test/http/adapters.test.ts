@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { rejectWhileDraining } from '../../src/express/index.js';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { drainHttp, isDraining, readinessHandler } from '../../src/http/index.js';
-import { createShutdown, ShutdownInProgressError } from '../../src/index.js';
+import { createShutdown, Priority, ShutdownInProgressError } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 
 const servers: http.Server[] = [];
@@ -160,6 +160,59 @@ describe('readinessHandler and isDraining', () => {
   });
 });
 
+describe('drainHttp: its default deadline', () => {
+  it('leaves the later priorities their share when one upgraded peer never closes', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1200 });
+    const server = http.createServer();
+    server.on('upgrade', (_req, socket) => {
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
+      );
+    });
+    // The application forgot to close its WebSockets, and the peer never hangs up.
+    drainHttp(server, { shutdown: sd, onUpgraded: () => {} });
+    sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
+    const port = await listening(server);
+    const peer = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    peer.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+    await once(peer, 'data');
+    const ended = once(peer, 'end');
+    const report = await sd.shutdown();
+    expect(report.timedOut).toBe(false);
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
+      ['drain http', 'timeout'],
+      ['close-db', 'ok'],
+    ]);
+    expect((report.hooks[0]!.error as Error).message).toMatch(
+      /"drain http" did not finish within \d+ ms\. The connections still open were destroyed.*onUpgraded/,
+    );
+    expect((report.hooks[0]!.error as Error).message).not.toMatch(/ctx\.signal/);
+    // The drain destroyed the upgraded socket at its deadline.
+    await ended;
+    peer.destroy();
+  });
+
+  it('may use the whole budget when nothing of lower priority follows', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 600 });
+    const server = http.createServer();
+    server.on('upgrade', (_req, socket) => {
+      socket.write(
+        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
+      );
+    });
+    drainHttp(server, { shutdown: sd, onUpgraded: () => {} });
+    const port = await listening(server);
+    const peer = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
+    peer.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
+    await once(peer, 'data');
+    const report = await sd.shutdown();
+    // Cut by the global deadline, not by a share of it.
+    expect(report.timedOut).toBe(true);
+    expect(report.hooks[0]!.status).toBe('timeout');
+    peer.destroy();
+  });
+});
+
 describe('express: rejectWhileDraining', () => {
   it('passes requests through until the drain, then answers 503 with Retry-After', async () => {
     const sd = make();
@@ -226,7 +279,39 @@ describe('fastify plugin', () => {
     await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const report = await sd.shutdown();
-    expect(report.hooks).toMatchObject([{ name: 'fastify', status: 'ok' }]);
+    expect(report.hooks).toMatchObject([
+      { name: 'fastify', status: 'ok' },
+      { name: 'fastify onClose', status: 'ok' },
+    ]);
     expect(closed).toBe(true);
+  });
+
+  it("runs Fastify's onClose hooks at Priority.RESOURCE, after the app's own hooks", async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify();
+    const order: string[] = [];
+    let poolOpen = true;
+    app.addHook('onClose', async () => {
+      order.push('onClose: pool ended');
+      poolOpen = false;
+    });
+    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    sd.onShutdown('flush audit rows', () => {
+      order.push(poolOpen ? 'flush wrote to an open pool' : 'flush wrote to an ended pool');
+    });
+    sd.onShutdown('stop worker', () => void order.push('worker stopped'), {
+      priority: Priority.WORKER,
+    });
+    const report = await sd.shutdown();
+    expect(order).toEqual(['worker stopped', 'flush wrote to an open pool', 'onClose: pool ended']);
+    expect(report.hooks.map((h) => [h.name, h.priority, h.status])).toEqual([
+      ['fastify', Priority.SERVER, 'ok'],
+      ['stop worker', Priority.WORKER, 'ok'],
+      ['flush audit rows', Priority.DEFAULT, 'ok'],
+      ['fastify onClose', Priority.RESOURCE, 'ok'],
+    ]);
+    expect(app.server.listening).toBe(false);
   });
 });

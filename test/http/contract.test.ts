@@ -46,7 +46,7 @@ describe.each(KINDS)('$name', (kind) => {
     }
     await Promise.all(clients.map((c) => c.closed));
     const report = await done;
-    expect(report.hooks.map((h) => h.status)).toEqual(['ok']);
+    expect(report.hooks.filter((h) => h.status !== 'ok')).toEqual([]);
   });
 
   it('serves a request sent on a kept-alive connection after the drain began, then closes it', async () => {

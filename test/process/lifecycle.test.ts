@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixture, spawnNode } from './child.js';
+import { fixture, NODE, spawnNode, spawnService } from './child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,7 +39,47 @@ describe('errors, natural exit and loading', () => {
     }).result;
     expect(r.code).toBe(5);
     expect(r.stdout).toBe('');
-    expect(r.stderr).toMatch(/process\.exit\(5\) was called directly.*Skipped: flush-metrics/);
+    expect(r.stderr).toMatch(
+      /process\.exit\(5\) was called directly.*Never started: flush-metrics\. Cut off while running: none/,
+    );
+  });
+
+  it('a hook that calls process.exit() is named as cut off, the later ones as never started', async () => {
+    const child = spawnService(
+      {
+        hooks: [
+          { name: 'rude', priority: 10, does: 'exit:3' },
+          { name: 'later', priority: 0, does: 'ok' },
+        ],
+      },
+      { DEBUG: 'shutdown-hooks:core' },
+    );
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(3);
+    expect(r.lines).not.toContain('start later');
+    expect(r.stderr).toMatch(
+      /process\.exit\(3\) was called directly.*Never started: later\. Cut off while running: rude/,
+    );
+  });
+
+  it('exits 1 promptly when stderr is a broken pipe and an error is thrown during shutdown', async () => {
+    const proc = spawn(NODE, [fixture('broken-stderr.mjs')], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, DEBUG: '' },
+    });
+    const messages: unknown[] = [];
+    proc.on('message', (m) => messages.push(m));
+    await once(proc, 'message');
+    // The log reader is gone: every write to stdout or stderr now fails with EPIPE.
+    proc.stdout!.destroy();
+    proc.stderr!.destroy();
+    proc.kill('SIGTERM');
+    const [code, signal] = await once(proc, 'exit');
+    // Not SIGKILLed by the watchdog after an error loop: ended by the shutdown itself.
+    expect({ code, signal }).toEqual({ code: 1, signal: null });
+    expect(messages).toEqual(['ready', { exitCode: 1, error: 'Error: thrown during shutdown' }]);
   });
 
   it('adds no listener at import, in either build', async () => {

@@ -29,4 +29,32 @@ describe.skipIf(!canBePid1)('as PID 1 (container without an init)', () => {
     expect(r.code).toBe(0);
     expect(r.lines).toContain('end flush ok');
   });
+
+  it('the watchdog ends a blocked PID 1, which the kernel keeps from killing itself', async () => {
+    const child = spawnNode([NODE, fixture('service.mjs')], {
+      command: ['unshare', '-fp', '--kill-child'],
+      env: {
+        SERVICE: JSON.stringify({
+          options: { timeout: 300 },
+          hooks: [{ name: 'stuck', does: 'block' }],
+        }),
+        DEBUG: 'shutdown-hooks:watchdog',
+      },
+    });
+    await child.ready;
+    const inner = Number(
+      readFileSync(`/proc/${child.proc.pid}/task/${child.proc.pid}/children`, 'utf8').trim(),
+    );
+    process.kill(inner, 'SIGTERM');
+    // Without a way through, the process would block until the runtime's own SIGKILL: bound the
+    // wait, far beyond the 300 ms timeout and the watchdog's 1 s grace.
+    const stuck = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
+    const r = await child.result;
+    clearTimeout(stuck);
+    expect(r.lines).toContain('start stuck');
+    expect(r.code).toBe(137);
+    expect(r.stderr).toMatch(
+      /watchdog the event loop stayed blocked 1000 ms past the global deadline/,
+    );
+  });
 });
