@@ -1,5 +1,5 @@
 // Core benchmarks: (a) the machinery's own cost from SIGTERM to exit, (b) import cost,
-// (c) heap per registered hook. Each is a median over repeats, against a baseline from the same run.
+// (c) heap per registered hook, (d) time from SIGTERM to the listener closing. Each is a median over repeats, against a baseline from the same run.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,6 +41,20 @@ async function sigtermToExit(mode) {
   return median(times);
 }
 
+async function listenerWindow(mode) {
+  const windows = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const { child, ready, exited } = startChild([here('./listener-child.mjs'), mode]);
+    await ready;
+    child.kill('SIGTERM');
+    const { code, out } = await exited;
+    const window = /window ([\d.]+)/.exec(out);
+    if (code !== 0 || !window) throw new Error(`${mode} listener child exited ${code}: ${out}`);
+    windows.push(Number(window[1]));
+  }
+  return median(windows);
+}
+
 async function importCost() {
   // Measured on the package as a user installs it: dist plus production dependencies only, so
   // that dev tools hoisted into this repo (supports-color, say) do not change what debug loads.
@@ -76,6 +90,8 @@ export async function runCore() {
   const library = await sigtermToExit('library');
   const imports = await importCost();
   const heap = await heapPerHook();
+  const windowBare = await listenerWindow('baseline');
+  const windowLibrary = await listenerWindow('library');
   const ms = (v) => `${round(v)} ms`;
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
   const rows = [
@@ -121,6 +137,14 @@ export async function runCore() {
       `${round(heap / 1024, 2)} KB`,
       '≤ 1 KB',
       verdict(heap <= 1024),
+    ],
+    ['(d) SIGTERM→listener closed, hand-written server.close()', ms(windowBare), '', '', ''],
+    [
+      '(d) shutdown-hooks drainHttp(), default (watchdog on)',
+      ms(windowLibrary),
+      `+${round(windowLibrary - windowBare, 2)} ms vs baseline`,
+      '',
+      '',
     ],
   ];
   printTable(
