@@ -50,5 +50,6 @@ describe('docs/http.md', () => {
     expect(row('idleGrace')).toContain(`| \`${DRAIN_DEFAULTS.idleGrace}\` |`);
     expect(row('delay')).toContain(`| \`${DRAIN_DEFAULTS.delay}\` |`);
     expect(row('priority')).toContain(`(${DRAIN_DEFAULTS.priority})`);
+    expect(row('timeout')).toContain(`${DRAIN_DEFAULTS.share * 100} % of what is left`);
   });
 });
