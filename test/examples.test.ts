@@ -51,5 +51,12 @@ describe.each([
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     if (closes) expect(r.stdout).toContain('database closed');
+    if (file === 'fastify.mjs') {
+      // Both requests to / left an audit row; the flush wrote them before onClose ended the pool.
+      expect(r.lines.slice(-2)).toEqual([
+        'audit rows flushed',
+        'database closed (2 audit rows written)',
+      ]);
+    }
   });
 });
