@@ -116,7 +116,9 @@ export function createHookContext(
       signal: controller.signal,
       reason: options.reason ?? 'SIGTERM',
       deadline,
-      timeLeft: () => Math.max(0, deadline - Date.now()),
+      // A timer may fire a millisecond before Date.now() reaches the deadline: once aborted,
+      // no time is left, whatever the clock says.
+      timeLeft: () => (controller.signal.aborted ? 0 : Math.max(0, deadline - Date.now())),
     },
     abort: (reason?: unknown) => controller.abort(reason),
   };
