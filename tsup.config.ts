@@ -30,4 +30,13 @@ export default defineConfig([
     shims: true,
     splitting: true,
   },
+  {
+    // The `shutdown-hooks` command (rehearse). Its own bundle: nothing of it is loaded by the
+    // library's entry points.
+    entry: { cli: 'src/rehearse/bin.ts' },
+    format: ['esm'],
+    target: 'node20',
+    sourcemap: true,
+    splitting: false,
+  },
 ]);

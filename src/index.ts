@@ -16,7 +16,7 @@ export {
   ShutdownStartedError,
   ShutdownTimeoutError,
 } from './core/errors.js';
-export { DEFAULTS, type ShutdownOptions } from './core/options.js';
+export { DEFAULTS, KUBERNETES_DEFAULTS, type ShutdownOptions } from './core/options.js';
 export { Priority, type PriorityName } from './core/priority.js';
 export { createShutdown, type ManualShutdownOptions, Shutdown } from './core/shutdown.js';
 export type {

@@ -19,7 +19,7 @@ export interface ShutdownOptions {
   /**
    * Global budget in milliseconds for the whole sequence, `delay` included. When it passes,
    * remaining hooks are skipped and the exit code is 1. Fits inside `docker stop`'s 10 s.
-   * @default 8000
+   * @default 8000 (25000 in a Kubernetes pod: `KUBERNETES_DEFAULTS`)
    */
   readonly timeout?: number;
   /**
@@ -30,7 +30,7 @@ export interface ShutdownOptions {
   /**
    * Milliseconds to wait after the flag flips and readiness turns false, before the first hook
    * runs, so load balancers stop sending traffic. Part of `timeout`, so it must be less than it.
-   * @default 0
+   * @default 0 (5000 in a Kubernetes pod: `KUBERNETES_DEFAULTS`)
    */
   readonly delay?: number;
   /**
@@ -74,6 +74,23 @@ export const DEFAULTS = Object.freeze({
   flushTimeout: 500,
 });
 
+/**
+ * What changes when the process runs in a Kubernetes pod (`KUBERNETES_SERVICE_HOST` is set in
+ * every pod): endpoints keep routing to a terminating pod for a second or more, so the process
+ * keeps serving for 5 s (`delay`), and the budget grows to fit the default 30 s grace period
+ * (25 s, plus the watchdog's 1 s, with margin). Options you pass always win; with a `timeout` of
+ * your own, the default `delay` is at most a fifth of it.
+ */
+export const KUBERNETES_DEFAULTS = Object.freeze({
+  delay: 5000,
+  timeout: 25_000,
+});
+
+/** True in a Kubernetes pod: the kubelet sets `KUBERNETES_SERVICE_HOST` in every container. */
+export function inKubernetes(): boolean {
+  return Boolean(globalThis.process?.env?.KUBERNETES_SERVICE_HOST);
+}
+
 export interface ResolvedOptions {
   readonly signals: readonly NodeJS.Signals[];
   readonly timeout: number;
@@ -102,8 +119,14 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       `Expected \`process\` to have on() and off() methods, got ${describe(proc)}`,
     );
   }
-  const timeout = validateMs(orDefault(o.timeout, DEFAULTS.timeout), 'timeout');
-  const delay = validateMs(orDefault(o.delay, DEFAULTS.delay), 'delay', { allowZero: true });
+  const k8s = inKubernetes();
+  const timeout = validateMs(
+    orDefault(o.timeout, k8s ? KUBERNETES_DEFAULTS.timeout : DEFAULTS.timeout),
+    'timeout',
+  );
+  // A shorter timeout of your own keeps the Kubernetes delay to a fifth of it.
+  const delayDefault = k8s ? Math.min(KUBERNETES_DEFAULTS.delay, timeout / 5) : DEFAULTS.delay;
+  const delay = validateMs(orDefault(o.delay, delayDefault), 'delay', { allowZero: true });
   if (delay >= timeout) {
     // The delay counts against the global budget: no hook would ever run.
     throw new TypeError(

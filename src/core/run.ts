@@ -50,7 +50,7 @@ export class ShutdownRun {
   readonly startedAt = Date.now();
   readonly deadline: number;
   readonly #groups: readonly HookEntry[][];
-  readonly #reason: ShutdownReason;
+  readonly reason: ShutdownReason;
   readonly #options: RunOptions;
   readonly #emit: Emit;
   readonly #running = new Map<HookEntry, Cut>();
@@ -65,7 +65,7 @@ export class ShutdownRun {
 
   constructor(groups: HookEntry[][], reason: ShutdownReason, options: RunOptions, emit: Emit) {
     this.#groups = groups;
-    this.#reason = reason;
+    this.reason = reason;
     this.#options = options;
     this.#emit = emit;
     this.deadline = this.startedAt + options.timeout;
@@ -159,7 +159,7 @@ export class ShutdownRun {
     // deadline; it gets no timer of its own, so no race between two timers needs settling.
     const global = own === undefined || start + own >= this.deadline;
     const deadline = global ? this.deadline : start + own;
-    const ctx = new Context(this.#reason, deadline);
+    const ctx = new Context(this.reason, deadline);
     this.#emit('hook:start', { name: entry.name, priority: entry.priority });
     if (this.#verbose) {
       log.hooks('start %s (priority %d, %d ms left)', entry.name, entry.priority, deadline - start);

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import { EventEmitter } from 'eventemitter3';
 import { printCrash } from './crash.js';
 import { log } from './debug.js';
@@ -56,6 +57,8 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** The uncaught error that started or interrupted the shutdown, if any. */
   #crash: { error: unknown } | undefined;
   #exiting = false;
+  /** Whether a signal started the shutdown: only then does a repeated signal force an exit. */
+  #startedBySignal = false;
 
   constructor(options?: ShutdownOptions) {
     super();
@@ -215,11 +218,13 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     log.core('shutdown done in %d ms, exit code %d', report.durationMs, report.exitCode);
     const crashed = this.#crash;
     this.#emit('done', report);
+    // After the `done` listeners: a throwing one changes the exit code above, so write after it.
     if (this.#crash !== crashed) {
       // A `done` listener threw: a failure like any other listener's, so the exit code says so.
       report.error = this.#crash!.error;
       report.exitCode = exitCodeOf(outcome, requested, true);
     }
+    if (this.#options.process === globalThis.process) writeReportFile(report);
     void this.#exit(report.exitCode, false);
     return report;
   }
@@ -239,10 +244,20 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #onSignal(signal: NodeJS.Signals): void {
     if (this.#state === 'running') {
       log.signals('%s received; shutting down', signal);
+      this.#startedBySignal = true;
       void this.#begin(signal, 0);
       return;
     }
     if (this.#state !== 'draining' || !this.#run) return;
+    if (!this.#startedBySignal) {
+      // After a preStop or shutdown(), the orchestrator's signal is the expected next step.
+      log.signals(
+        '%s received during a shutdown started by %s; carrying on',
+        signal,
+        this.#run.reason,
+      );
+      return;
+    }
     const error = this.#run.force(signal);
     const exitCode = signalExitCode(signal);
     log.signals('%s received again; forcing exit %d. %s', signal, exitCode, error.message);
@@ -299,6 +314,29 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     for (const [event, listener] of this.#listeners) this.#options.process.off(event, listener);
     this.#listeners.clear();
   }
+}
+
+/**
+ * The environment variable naming a file the report is written to, as JSON, when a shutdown of the
+ * real process is done. `shutdown-hooks rehearse` sets it to show the service's own report.
+ */
+export const REPORT_FILE_ENV = 'SHUTDOWN_HOOKS_REPORT_FILE';
+
+function writeReportFile(report: ShutdownReport): void {
+  const file = process.env[REPORT_FILE_ENV];
+  if (!file) return;
+  try {
+    writeFileSync(file, JSON.stringify(report, serializeError));
+  } catch (error) {
+    log.core('could not write the report to %s: %O', file, error);
+  }
+}
+
+/** Errors become `{ name, message, code? }`: JSON.stringify would write `{}`. */
+function serializeError(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const { code } = value as { code?: unknown };
+  return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
 }
 
 /** Creates an isolated instance: its own hooks, listeners, flag and report. */

@@ -3,7 +3,12 @@ import { validateMs, validateOptions } from '../core/validate.js';
 import { isDraining } from '../http/drain.js';
 
 export type { DrainOptions, LongLivedConnection, ReadinessOptions } from '../http/index.js';
-export { drainHttp, isDraining, readinessHandler as readiness } from '../http/index.js';
+export {
+  drainHttp,
+  isDraining,
+  preStopHandler,
+  readinessHandler as readiness,
+} from '../http/index.js';
 
 export interface RejectWhileDrainingOptions {
   /**

@@ -5,7 +5,7 @@ import { Priority } from '../core/priority.js';
 import { describe } from '../core/validate.js';
 import { createDrainHook } from '../http/drain.js';
 import { type DrainOptions, resolveDrainOptions } from '../http/options.js';
-import { READINESS_HEADERS, readinessOf } from '../http/readiness.js';
+import { preStopHandler, READINESS_HEADERS, readinessOf } from '../http/readiness.js';
 import { ConnectionTracker } from '../http/tracker.js';
 
 export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
@@ -15,6 +15,11 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
    */
   readonly readinessPath?: string | false;
   /**
+   * Path of a `preStopHandler()` route for Kubernetes' `lifecycle.preStop.httpGet`, or `false`.
+   * @default false
+   */
+  readonly preStopPath?: string | false;
+  /**
    * Name of the drain hook in the report; the close hook is named `${name} onClose`.
    * @default 'fastify'
    */
@@ -23,17 +28,20 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
 
 const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, options) => {
   const o = resolveDrainOptions(options);
-  const path = options.readinessPath === undefined ? '/ready' : options.readinessPath;
-  if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
-    throw new TypeError(
-      `Expected \`readinessPath\` to be a path like "/ready" or false, got ${describe(path)}`,
-    );
-  }
+  const path = routePath(options.readinessPath, '/ready', 'readinessPath');
+  const preStopPath = routePath(options.preStopPath, false, 'preStopPath');
   if (path) {
     fastify.get(path, async (_request, reply) => {
       const { statusCode, body } = readinessOf(o.shutdown);
       reply.code(statusCode).headers(READINESS_HEADERS);
       return body;
+    });
+  }
+  if (preStopPath) {
+    const preStop = preStopHandler({ shutdown: o.shutdown });
+    fastify.get(preStopPath, (request, reply) => {
+      reply.hijack();
+      preStop(request.raw, reply.raw);
     });
   }
 
@@ -63,6 +71,16 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
     tracker?.detach();
   });
 };
+
+function routePath(value: unknown, fallback: string | false, option: string): string | false {
+  const path = value === undefined ? fallback : value;
+  if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
+    throw new TypeError(
+      `Expected \`${option}\` to be a path like "/ready" or false, got ${describe(path)}`,
+    );
+  }
+  return path;
+}
 
 function forcesConnections(fastify: FastifyInstance): boolean {
   return (

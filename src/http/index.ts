@@ -1,3 +1,3 @@
 export { drainHttp, isDraining } from './drain.js';
 export { DRAIN_DEFAULTS, type DrainOptions, type LongLivedConnection } from './options.js';
-export { type ReadinessOptions, readinessHandler } from './readiness.js';
+export { preStopHandler, type ReadinessOptions, readinessHandler } from './readiness.js';

@@ -36,6 +36,41 @@ export function readinessHandler(
   };
 }
 
+/**
+ * A request handler for Kubernetes' `lifecycle.preStop.httpGet`, for images without a `sleep`
+ * binary. A request to it begins the shutdown (reason `'preStop'`): readiness turns 503 at once,
+ * and it answers `200 stopping` when the instance's `delay` has passed (when the first hook
+ * starts), so the kubelet sends SIGTERM only once the endpoints have dropped the pod. That SIGTERM
+ * is the expected next step, not a repeated signal: it never forces an exit. A request once the
+ * shutdown has begun is answered at once.
+ *
+ * @example
+ * app.get('/pre-stop', preStopHandler());
+ */
+export function preStopHandler(options?: ReadinessOptions): (req: Request, res: Response) => void {
+  const o = validateOptions<ReadinessOptions>(options, 'options');
+  const shutdown = o.shutdown ?? getDefaultShutdown();
+  return (_req, res) => {
+    const answer = () => {
+      res.statusCode = 200;
+      for (const [name, value] of Object.entries(READINESS_HEADERS)) res.setHeader(name, value);
+      res.end('stopping\n');
+    };
+    if (shutdown.state !== 'running') {
+      answer();
+      return;
+    }
+    const over = () => {
+      shutdown.off('hook:start', over);
+      shutdown.off('done', over);
+      answer();
+    };
+    shutdown.on('hook:start', over);
+    shutdown.on('done', over);
+    void shutdown.shutdown({ reason: 'preStop' });
+  };
+}
+
 export const READINESS_HEADERS = Object.freeze({
   'content-type': 'text/plain; charset=utf-8',
   'cache-control': 'no-store',

@@ -1,0 +1,103 @@
+import type { HookResult } from '../core/types.js';
+import { OUTCOMES } from './load.js';
+import { parseRehearseArgs, USAGE, UsageError } from './options.js';
+import { type Rehearsal, rehearse, ServiceError } from './run.js';
+
+const COMMANDS =
+  'Commands:\n  rehearse   rehearse a rolling update of a service (shutdown-hooks rehearse --help)';
+
+/** `shutdown-hooks <command> …`; resolves with the exit status. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '-h' || command === '--help') {
+    process.stdout.write(`Usage: shutdown-hooks <command> [options]\n\n${COMMANDS}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'rehearse') {
+    process.stderr.write(`shutdown-hooks: unknown command "${command}"\n${COMMANDS}\n`);
+    return 2;
+  }
+  let options: ReturnType<typeof parseRehearseArgs>;
+  try {
+    options = parseRehearseArgs(rest);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(
+      `shutdown-hooks rehearse: ${error.message}\n(see shutdown-hooks rehearse --help)\n`,
+    );
+    return 2;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const live = process.stderr.isTTY === true && !options.json;
+  const progress = (line: string) => {
+    if (live) process.stderr.write(`\r\x1b[K… ${line}`);
+  };
+  let result: Rehearsal;
+  try {
+    result = await rehearse(options, progress);
+  } catch (error) {
+    if (live) process.stderr.write('\r\x1b[K');
+    if (!(error instanceof ServiceError)) throw error;
+    process.stderr.write(`shutdown-hooks rehearse: ${error.message}\n`);
+    return 1;
+  }
+  if (live) process.stderr.write('\r\x1b[K');
+  if (options.json) {
+    const { timeline: _timeline, notes: _notes, ...json } = result;
+    process.stdout.write(`${JSON.stringify(json)}\n`);
+  } else {
+    process.stdout.write(format(result, options.lag));
+  }
+  return result.verdict === 'pass' ? 0 : 1;
+}
+
+/** The readable report: timeline, requests by outcome, exit, the service's own report, verdict. */
+export function format(r: Rehearsal, lag: number): string {
+  const out: string[] = [];
+  out.push('Timeline (ms from the start of termination)');
+  for (const { ms, what } of r.timeline) out.push(`  ${String(ms).padStart(7)}  ${what}`);
+  out.push(
+    '',
+    `Requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.failed} failed`,
+  );
+  for (const kind of OUTCOMES) {
+    const n = r.requests.byKind[kind] ?? 0;
+    if (n > 0 || kind === 'ok') out.push(`  ${kind.padEnd(11)}${String(n).padStart(7)}`);
+  }
+  const how = r.exit.signal ? `signal ${r.exit.signal}` : `code ${r.exit.code}`;
+  out.push(
+    '',
+    `Exit: ${how} after ${r.exit.ms} ms${r.exit.killed ? ' (killed at the grace period)' : ''}`,
+  );
+  out.push(
+    `Readiness: ${r.readiness.flippedMs === null ? 'never answered 503' : `503 after ${r.readiness.flippedMs} ms`} (the endpoint routed for ${lag} ms)`,
+  );
+  if (r.report) {
+    out.push(
+      '',
+      `The service's report: ${r.report.reason}, exit code ${r.report.exitCode}, ${r.report.durationMs} ms${r.report.timedOut ? ', timed out' : ''}`,
+    );
+    for (const h of r.report.hooks) out.push(`  ${hookLine(h)}`);
+  } else {
+    out.push(
+      '',
+      "The service's report: none (it does not use shutdown-hooks, or did not finish a shutdown)",
+    );
+  }
+  if (r.notes.length > 0) out.push('', ...r.notes.map((n) => `- ${n}`));
+  out.push(
+    '',
+    r.verdict === 'pass'
+      ? 'PASS: no request failed, and the service exited on its own in time.'
+      : 'FAIL',
+  );
+  return `${out.join('\n')}\n`;
+}
+
+function hookLine(h: HookResult): string {
+  const error = h.error ? `  ${(h.error as { message?: string }).message ?? ''}` : '';
+  return `${h.name.padEnd(24)} ${String(h.priority).padStart(4)}  ${h.status.padEnd(8)} ${String(h.durationMs).padStart(6)} ms${error}`;
+}

@@ -1,0 +1,170 @@
+import { parseArgs } from 'node:util';
+import { signalNumber } from '../core/signals.js';
+
+/** The defaults of `shutdown-hooks rehearse`, in one place; docs/deploy.md is checked against it. */
+export const REHEARSE_DEFAULTS = Object.freeze({
+  /** The load URL; `$PORT` is replaced by the port given to the service. */
+  url: 'http://127.0.0.1:$PORT/',
+  /** The readiness path, polled until 200 before the load starts and during termination. */
+  ready: '/ready',
+  /** Requests per second of the load, spread over `connections` keep-alive connections. */
+  rate: 100,
+  connections: 20,
+  /** Ms of load before termination begins. */
+  warmup: 2000,
+  signal: 'SIGTERM' as NodeJS.Signals,
+  /** Ms the endpoint keeps routing new connections and requests after termination begins. */
+  lag: 2000,
+  /** Ms from the start of termination to SIGKILL, as `terminationGracePeriodSeconds`. */
+  grace: 30_000,
+  /** Ms to wait for the service to answer 200 on `ready` before giving up. */
+  readyTimeout: 15_000,
+  preStop: undefined as string | undefined,
+  json: false,
+});
+
+export type PreStop =
+  | { readonly kind: 'sleep'; readonly ms: number }
+  | { readonly kind: 'http'; readonly path: string };
+
+export interface RehearseOptions {
+  readonly url: string;
+  readonly ready: string;
+  readonly rate: number;
+  readonly connections: number;
+  readonly warmup: number;
+  readonly signal: NodeJS.Signals;
+  readonly lag: number;
+  readonly grace: number;
+  readonly readyTimeout: number;
+  readonly preStop: PreStop | undefined;
+  readonly json: boolean;
+  /** The service command and its arguments. */
+  readonly command: readonly string[];
+}
+
+/** Bad usage: the message is printed as it is, with exit status 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const USAGE = `Usage: shutdown-hooks rehearse [options] -- <command> [args...]
+
+Starts the command with PORT set, waits until it is ready, puts it under keep-alive HTTP load,
+stops it the way Kubernetes does, and reports what the clients saw.
+
+Options (defaults in brackets):
+  --url <url>            load URL; $PORT is the service's port [${REHEARSE_DEFAULTS.url}]
+  --ready <path>         readiness path, 200 when ready [${REHEARSE_DEFAULTS.ready}]
+  --rate <n>             requests per second [${REHEARSE_DEFAULTS.rate}]
+  --connections <n>      keep-alive connections [${REHEARSE_DEFAULTS.connections}]
+  --warmup <ms>          load before termination begins [${REHEARSE_DEFAULTS.warmup}]
+  --signal <name>        the signal sent [${REHEARSE_DEFAULTS.signal}]
+  --lag <ms>             the endpoint still routes to the service this long after termination
+                         begins (at the preStop, else at the signal) [${REHEARSE_DEFAULTS.lag}]
+  --grace <ms>           SIGKILL this long after termination begins [${REHEARSE_DEFAULTS.grace}]
+  --pre-stop <hook>      sleep:<ms> or http:<path>, run before the signal [none]
+  --ready-timeout <ms>   longest wait for readiness [${REHEARSE_DEFAULTS.readyTimeout}]
+  --json                 print one JSON object instead of the report
+  -h, --help             this text
+
+Exit status: 0 when no request failed and the service exited on its own within the grace
+period; 1 otherwise; 2 for bad usage.`;
+
+/** Parses `rehearse`'s arguments (without the word `rehearse`). Throws `UsageError`. */
+export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'help' {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(args);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length === 0) {
+    throw new UsageError(
+      'missing the service command: shutdown-hooks rehearse [options] -- node server.js',
+    );
+  }
+  const url = values.url ?? REHEARSE_DEFAULTS.url;
+  try {
+    new URL(url.replaceAll('$PORT', '1'));
+  } catch {
+    throw new UsageError(`--url must be an http URL, got "${url}"`);
+  }
+  if (!/^https?:$/.test(new URL(url.replaceAll('$PORT', '1')).protocol)) {
+    throw new UsageError(`--url must be an http URL, got "${url}"`);
+  }
+  const ready = values.ready ?? REHEARSE_DEFAULTS.ready;
+  if (!ready.startsWith('/'))
+    throw new UsageError(`--ready must be a path like /ready, got "${ready}"`);
+  const signal = (values.signal ?? REHEARSE_DEFAULTS.signal).toUpperCase();
+  const named = signal.startsWith('SIG') ? signal : `SIG${signal}`;
+  if (signalNumber(named) === 0)
+    throw new UsageError(`--signal must be a signal name like SIGTERM, got "${values.signal}"`);
+  const number = (name: string, value: string | undefined, fallback: number, min: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < min || value.trim() === '') {
+      throw new UsageError(`--${name} must be a number of at least ${min}, got "${value}"`);
+    }
+    return n;
+  };
+  const lag = number('lag', values.lag, REHEARSE_DEFAULTS.lag, 0);
+  const grace = number('grace', values.grace, REHEARSE_DEFAULTS.grace, 1);
+  const preStop = values['pre-stop'] === undefined ? undefined : parsePreStop(values['pre-stop']);
+  return {
+    url,
+    ready,
+    rate: number('rate', values.rate, REHEARSE_DEFAULTS.rate, 1),
+    connections: Math.floor(
+      number('connections', values.connections, REHEARSE_DEFAULTS.connections, 1),
+    ),
+    warmup: number('warmup', values.warmup, REHEARSE_DEFAULTS.warmup, 0),
+    signal: named as NodeJS.Signals,
+    lag,
+    grace,
+    readyTimeout: number(
+      'ready-timeout',
+      values['ready-timeout'],
+      REHEARSE_DEFAULTS.readyTimeout,
+      1,
+    ),
+    preStop,
+    json: values.json ?? REHEARSE_DEFAULTS.json,
+    command: positionals,
+  };
+}
+
+function parse(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      url: { type: 'string' },
+      ready: { type: 'string' },
+      rate: { type: 'string' },
+      connections: { type: 'string' },
+      warmup: { type: 'string' },
+      signal: { type: 'string' },
+      lag: { type: 'string' },
+      grace: { type: 'string' },
+      'pre-stop': { type: 'string' },
+      'ready-timeout': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+function parsePreStop(value: string): PreStop {
+  const sleep = /^sleep:(\d+)$/.exec(value);
+  if (sleep) return { kind: 'sleep', ms: Number(sleep[1]) };
+  const http = /^http:(\/\S*)$/.exec(value);
+  if (http) return { kind: 'http', path: http[1]! };
+  throw new UsageError(`--pre-stop must be sleep:<ms> or http:<path>, got "${value}"`);
+}
