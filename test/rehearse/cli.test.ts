@@ -1,0 +1,263 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { REHEARSE_DEFAULTS } from '../../src/rehearse/options.js';
+import { fixture, NODE } from '../process/child.js';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
+/** Short rehearsals: 50 requests/s, 300 ms of warmup, an endpoint lag of 800 ms. */
+const quick = ['--rate', '50', '--warmup', '300', '--lag', '800', '--grace', '8000'];
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    const proc = spawn(NODE, [cli, ...args], {
+      env: { ...process.env, DEBUG: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** Whether a process is gone (or only a zombie waiting to be reaped). */
+function gone(pid: number): boolean {
+  const stat = `/proc/${pid}/stat`;
+  return !existsSync(stat) || / Z /.test(readFileSync(stat, 'utf8'));
+}
+
+describe('shutdown-hooks rehearse', () => {
+  it('passes a service that keeps serving through the lag: 0 failed, its own report shown', async () => {
+    const r = await run(['rehearse', '--json', ...quick, '--', NODE, example('express.mjs')], {
+      EXPRESS_PACKAGE: 'express5',
+      DELAY_MS: '1200',
+    });
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout);
+    expect(Object.keys(json)).toEqual(['verdict', 'requests', 'exit', 'readiness', 'report']);
+    expect(json.verdict).toBe('pass');
+    expect(json.requests.failed).toBe(0);
+    expect(json.requests.ok).toBe(json.requests.sent);
+    expect(json.requests.sent).toBeGreaterThan(0);
+    expect(json.exit).toMatchObject({ code: 0, signal: null, killed: false });
+    expect(json.readiness.flippedMs).not.toBeNull();
+    expect(json.report.reason).toBe('SIGTERM');
+    expect(
+      json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
+    ).toEqual([
+      ['drain http', 'ok'],
+      ['close-db', 'ok'],
+    ]);
+  });
+
+  it('fails a plain server with no SIGTERM handler, and says why', async () => {
+    const r = await run([
+      'rehearse',
+      '--ready',
+      '/',
+      ...quick,
+      '--',
+      NODE,
+      fixture('plain-server.mjs'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/Requests: \d+ sent, \d+ ok, [1-9]\d* failed/);
+    expect(r.stdout).toMatch(/refused\s+[1-9]/);
+    expect(r.stdout).toContain('Exit: signal SIGTERM');
+    expect(r.stdout).toContain("The service's report: none");
+    expect(r.stdout).toContain('nothing handled the signal');
+    expect(r.stdout).toMatch(/Keep serving through the lag/);
+    expect(r.stdout.trim().split('\n').at(-1)).toBe('FAIL');
+  });
+
+  it('fails server.close() on SIGTERM without a delay: refused during the lag', async () => {
+    const r = await run(
+      ['rehearse', '--json', '--ready', '/', ...quick, '--', NODE, fixture('plain-server.mjs')],
+      { CLOSE_ON_SIGTERM: '1' },
+    );
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.verdict).toBe('fail');
+    expect(json.exit).toMatchObject({ code: 0, killed: false });
+    expect(json.requests.byKind.refused).toBeGreaterThan(0);
+    expect(json.report).toBeNull();
+  });
+
+  it('says when the signal goes to a shell instead of the service', async () => {
+    const r = await run([
+      'rehearse',
+      '--ready',
+      '/',
+      ...quick,
+      '--',
+      'sh',
+      '-c',
+      `${NODE} ${fixture('plain-server.mjs')}`,
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/the command's first process \(sh, pid \d+\) started others/);
+    expect(r.stdout).toMatch(/the signal never reached the service/);
+  });
+
+  it('passes a service whose preStop sleep covers the lag, though it closes at once on SIGTERM', async () => {
+    const r = await run(
+      [
+        'rehearse',
+        '--json',
+        '--ready',
+        '/',
+        ...quick,
+        '--pre-stop',
+        'sleep:1000',
+        '--',
+        NODE,
+        fixture('plain-server.mjs'),
+      ],
+      { CLOSE_ON_SIGTERM: '1' },
+    );
+    const json = JSON.parse(r.stdout);
+    expect(json.requests.failed).toBe(0);
+    expect(json.verdict).toBe('pass');
+    expect(json.exit.ms).toBeGreaterThanOrEqual(1000);
+    expect(r.code).toBe(0);
+  });
+
+  it('passes a service using preStopHandler as its httpGet preStop', async () => {
+    const r = await run(
+      [
+        'rehearse',
+        '--json',
+        ...quick,
+        '--pre-stop',
+        'http:/pre-stop',
+        '--',
+        NODE,
+        example('http.mjs'),
+      ],
+      { DELAY_MS: '1200' },
+    );
+    const json = JSON.parse(r.stdout);
+    expect(json.requests.failed).toBe(0);
+    expect(json.report.reason).toBe('preStop');
+    expect(json.verdict).toBe('pass');
+    expect(r.code).toBe(0);
+  });
+
+  it('kills a service that ignores the signal at the grace period, and fails it', async () => {
+    const r = await run([
+      'rehearse',
+      '--json',
+      '--ready',
+      '/',
+      ...quick,
+      '--grace',
+      '1500',
+      '--signal',
+      'SIGUSR2',
+      '--',
+      NODE,
+      '-e',
+      `process.on('SIGUSR2', () => {}); require('node:http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)`,
+    ]);
+    expect(r.code).toBe(1);
+    const json = JSON.parse(r.stdout);
+    expect(json.exit).toMatchObject({ code: null, signal: 'SIGKILL', killed: true });
+    expect(json.requests.failed).toBe(0);
+  });
+});
+
+describe('shutdown-hooks rehearse: bad usage and failing services', () => {
+  it.each([
+    [['rehearse', '--rat', '5', '--', 'node', 'x.js'], /Unknown option '--rat'/],
+    [['rehearse'], /missing the service command/],
+    [['rehearse', '--rate', 'fast', '--', 'node'], /--rate must be a number/],
+    [
+      ['rehearse', '--pre-stop', 'wait:5', '--', 'node'],
+      /--pre-stop must be sleep:<ms> or http:<path>/,
+    ],
+    [['rehearse', '--signal', 'SIGNOPE', '--', 'node'], /--signal must be a signal name/],
+    [['rehearse', '--ready', 'ready', '--', 'node'], /--ready must be a path/],
+    [['deploy'], /unknown command "deploy"/],
+  ])('%j exits 2 with one clear line', async (args, message) => {
+    const r = await run(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stdout).toBe('');
+  });
+
+  it('prints its options with their defaults on --help', async () => {
+    const r = await run(['rehearse', '--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`--lag <ms>`);
+    expect(r.stdout).toContain(`[${REHEARSE_DEFAULTS.lag}]`);
+    expect(r.stdout).toContain(`[${REHEARSE_DEFAULTS.grace}]`);
+  });
+
+  it('a command that exits before it is ready: exit 1 with its last output', async () => {
+    const r = await run([
+      'rehearse',
+      '--',
+      NODE,
+      '-e',
+      "console.error('config missing'); process.exit(3)",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /the service exited \(code 3\) before it was ready; it printed:\n\s+config missing/,
+    );
+  });
+
+  it('a port that never opens, or a readiness path that never says 200: exit 1, nothing left running', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rehearse-test-'));
+    const pidFile = join(dir, 'pid');
+    const never = await run(
+      ['rehearse', '--ready-timeout', '500', '--', NODE, fixture('plain-server.mjs')],
+      {
+        NEVER_LISTEN: '1',
+        PID_FILE: pidFile,
+      },
+    );
+    expect(never.code).toBe(1);
+    expect(never.stderr).toMatch(
+      /nothing answered on http:\/\/127\.0\.0\.1:\d+\/ready within 500 ms/,
+    );
+    expect(gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+
+    const notReady = await run([
+      'rehearse',
+      '--ready',
+      '/missing',
+      '--ready-timeout',
+      '500',
+      '--',
+      NODE,
+      '-e',
+      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); require('node:http').createServer((q, s) => { s.statusCode = 404; s.end(); }).listen(process.env.PORT)`,
+    ]);
+    expect(notReady.code).toBe(1);
+    expect(notReady.stderr).toMatch(/\/missing answered 404, not 200, for 500 ms: pass --ready/);
+    expect(gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
+  });
+
+  it('a command that cannot be started: exit 1', async () => {
+    const r = await run(['rehearse', '--', '/nonexistent/service']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the service exited \(code 127\) before it was ready/);
+  });
+});
