@@ -30,8 +30,9 @@ export interface LoadResult {
 }
 
 /**
- * A steady keep-alive load: `rate` requests a second over at most `connections` sockets, until
- * `stop()`; `settled()` then waits for every request sent to end (each bounded by `timeout`).
+ * A steady load: `rate` requests a second over at most `connections` keep-alive sockets (or a
+ * fresh connection each, with `keepAlive: false`), until `stop()`; `settled()` then waits for
+ * every request sent to end (each bounded by `timeout`).
  */
 export class Load {
   readonly #url: URL;
@@ -49,11 +50,14 @@ export class Load {
   #timer: ReturnType<typeof setInterval> | undefined;
   #drained: (() => void) | undefined;
 
-  constructor(url: URL, options: { connections: number; timeout: number; now: () => number }) {
+  constructor(
+    url: URL,
+    options: { connections: number; timeout: number; now: () => number; keepAlive?: boolean },
+  ) {
     this.#url = url;
     this.#client = url.protocol === 'https:' ? https : http;
     this.#agent = new this.#client.Agent({
-      keepAlive: true,
+      keepAlive: options.keepAlive ?? true,
       maxSockets: options.connections,
       ...(url.protocol === 'https:' ? { rejectUnauthorized: false } : {}),
     });
