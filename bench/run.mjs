@@ -1,7 +1,10 @@
 // `npm run bench`: every benchmark, each against a baseline measured in the same run.
-// BENCH_REPEATS (default 5) and BENCH_ROUNDS (default 40) trade time for steadier medians.
+// BENCH_REPEATS (default 5), BENCH_ROUNDS (default 40) and BENCH_REHEARSALS (default 3) trade time
+// for steadier medians.
 import { runCore } from './core/run.mjs';
 import { runDrain } from './drain/run.mjs';
+import { runRehearsals } from './rehearse/run.mjs';
 
 await runCore();
 await runDrain();
+await runRehearsals();

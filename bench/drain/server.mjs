@@ -1,6 +1,7 @@
 // A server child for the drain benchmark: `node server.mjs <contender> <protocol>`.
 // Every contender serves the same handler (GET /?ms=N answers "ok" after N ms) and is stopped by
-// SIGTERM the way its documentation shows. It prints "ready <port>" once listening.
+// SIGTERM the way its documentation shows. It prints "ready <port>" once listening, on the port
+// in PORT when that is set (as `shutdown-hooks rehearse` sets it), else on a free one.
 // With protocol "paired" it runs two plain HTTP servers in this one process, a bare one and one
 // set up by the contender, and prints "ready <bare port> <contender port>": the per-request cost
 // is then compared burst by burst under the same conditions. It answers the "cpu" IPC message
@@ -56,8 +57,8 @@ async function setup(server) {
   }
 }
 
-const listen = (server) =>
-  new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server.address().port)));
+const listen = (server, port = 0) =>
+  new Promise((resolve) => server.listen(port, '127.0.0.1', () => resolve(server.address().port)));
 
 process.on('message', (message) => {
   if (message === 'exit') process.exit(0);
@@ -80,5 +81,5 @@ if (protocol === 'paired') {
         ? http2.createSecureServer(tls, handler)
         : http.createServer(handler);
   await setup(server);
-  process.stdout.write(`ready ${await listen(server)}\n`);
+  process.stdout.write(`ready ${await listen(server, Number(process.env.PORT ?? 0))}\n`);
 }

@@ -38,19 +38,17 @@ export async function freePort(): Promise<number> {
  */
 export class Nginx {
   readonly port: number;
-  readonly #bin: string;
   readonly #dir: string;
   #proc: ChildProcess | undefined;
 
-  private constructor(bin: string, port: number) {
-    this.#bin = bin;
+  private constructor(port: number) {
     this.port = port;
     this.#dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-nginx-'));
     mkdirSync(join(this.#dir, 'tmp'));
   }
 
   static async start(bin: string, upstreams: readonly number[]): Promise<Nginx> {
-    const nginx = new Nginx(bin, await freePort());
+    const nginx = new Nginx(await freePort());
     nginx.#write(upstreams);
     nginx.#proc = spawn(bin, ['-p', nginx.#dir, '-c', join(nginx.#dir, 'nginx.conf')], {
       stdio: ['ignore', 'ignore', 'pipe'],

@@ -94,7 +94,8 @@ describe('preStopHandler', () => {
           });
         });
       });
-      const done = trigger === 'SIGTERM' ? (fake.emit('SIGTERM'), sd.shutdown()) : sd.shutdown();
+      if (trigger === 'SIGTERM') fake.emit('SIGTERM');
+      const done = sd.shutdown();
       await running;
       fake.emit('SIGTERM');
       release();
