@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DRAIN_DEFAULTS } from '../src/http/index.js';
-import { DEFAULTS } from '../src/index.js';
+import { DEFAULTS, KUBERNETES_DEFAULTS } from '../src/index.js';
+import { REHEARSE_DEFAULTS } from '../src/rehearse/options.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 
@@ -51,5 +52,37 @@ describe('docs/http.md', () => {
     expect(row('delay')).toContain(`| \`${DRAIN_DEFAULTS.delay}\` |`);
     expect(row('priority')).toContain(`(${DRAIN_DEFAULTS.priority})`);
     expect(row('timeout')).toContain(`${DRAIN_DEFAULTS.share * 100} % of what is left`);
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it('documents every rehearse option with the default REHEARSE_DEFAULTS holds', () => {
+    const doc = readFileSync(new URL('../docs/deploy.md', import.meta.url), 'utf8');
+    const options = doc.split('### Options')[1]!.split('\n### ')[0]!;
+    const rows = new Map<string, string>();
+    for (const line of options.split('\n')) {
+      const cells = line.split('|').map((c) => c.trim());
+      const flag = /^`--([\w-]+)`$/.exec(cells[1] ?? '')?.[1];
+      if (flag)
+        rows.set(
+          flag.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()),
+          cells[2]!,
+        );
+    }
+    expect([...rows.keys()].sort()).toEqual(Object.keys(REHEARSE_DEFAULTS).sort());
+    for (const [name, shown] of rows) {
+      const value = REHEARSE_DEFAULTS[name as keyof typeof REHEARSE_DEFAULTS];
+      if (value === undefined) expect(shown, name).toBe('none');
+      else if (value === false) expect(shown, name).toBe('off');
+      else expect(shown, name).toBe(`\`${value}\``);
+    }
+  });
+
+  it('and the README give the Kubernetes defaults as KUBERNETES_DEFAULTS holds them', () => {
+    const deploy = readFileSync(new URL('../docs/deploy.md', import.meta.url), 'utf8');
+    const { delay, timeout } = KUBERNETES_DEFAULTS;
+    expect(deploy).toContain(`\`delay\` ${delay} and \`timeout\` ${timeout}`);
+    expect(readme).toContain(`\`delay\` \`${delay}\``);
+    expect(readme).toContain(`\`timeout\` \`${timeout}\``);
   });
 });
