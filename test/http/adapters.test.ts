@@ -161,21 +161,29 @@ describe('readinessHandler and isDraining', () => {
 });
 
 describe('drainHttp: its default deadline', () => {
-  it('leaves the later priorities their share when one upgraded peer never closes', async () => {
-    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1200 });
+  /**
+   * A drained server with one upgraded connection whose peer never hangs up, and an application
+   * that forgot to close its WebSockets (an `onUpgraded` that does nothing).
+   */
+  async function silentPeer(sd: ReturnType<typeof make>) {
     const server = http.createServer();
     server.on('upgrade', (_req, socket) => {
       socket.write(
         'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
       );
     });
-    // The application forgot to close its WebSockets, and the peer never hangs up.
     drainHttp(server, { shutdown: sd, onUpgraded: () => {} });
-    sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
     const port = await listening(server);
     const peer = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
     peer.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
     await once(peer, 'data');
+    return peer;
+  }
+
+  it('leaves the later priorities their share when one upgraded peer never closes', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1200 });
+    sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
+    const peer = await silentPeer(sd);
     const ended = once(peer, 'end');
     const report = await sd.shutdown();
     expect(report.timedOut).toBe(false);
@@ -194,17 +202,7 @@ describe('drainHttp: its default deadline', () => {
 
   it('may use the whole budget when nothing of lower priority follows', async () => {
     const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 600 });
-    const server = http.createServer();
-    server.on('upgrade', (_req, socket) => {
-      socket.write(
-        'HTTP/1.1 101 Switching Protocols\r\nUpgrade: test\r\nConnection: Upgrade\r\n\r\n',
-      );
-    });
-    drainHttp(server, { shutdown: sd, onUpgraded: () => {} });
-    const port = await listening(server);
-    const peer = connect({ port, host: '127.0.0.1', allowHalfOpen: true });
-    peer.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
-    await once(peer, 'data');
+    const peer = await silentPeer(sd);
     const report = await sd.shutdown();
     // Cut by the global deadline, not by a share of it.
     expect(report.timedOut).toBe(true);

@@ -36,6 +36,16 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   });
 }
 
+/** A short rehearsal of a server that answers 200 on every path, /ready included. */
+const rehearseText = (...command: string[]) =>
+  run(['rehearse', '--ready', '/', ...quick, '--', ...command]);
+
+/** Runs a rehearsal with --json; its exit status and its one JSON object. */
+async function rehearseJson(args: string[], env: Record<string, string> = {}) {
+  const r = await run(['rehearse', '--json', ...quick, ...args], env);
+  return { code: r.code, json: JSON.parse(r.stdout) };
+}
+
 /** Whether a process is gone (or only a zombie waiting to be reaped). */
 function gone(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
@@ -44,12 +54,11 @@ function gone(pid: number): boolean {
 
 describe('shutdown-hooks rehearse', () => {
   it('passes a service that keeps serving through the lag: 0 failed, its own report shown', async () => {
-    const r = await run(['rehearse', '--json', ...quick, '--', NODE, example('express.mjs')], {
+    const { code, json } = await rehearseJson(['--', NODE, example('express.mjs')], {
       EXPRESS_PACKAGE: 'express5',
       DELAY_MS: '1200',
     });
-    expect(r.code).toBe(0);
-    const json = JSON.parse(r.stdout);
+    expect(code).toBe(0);
     expect(Object.keys(json)).toEqual(['verdict', 'requests', 'exit', 'readiness', 'report']);
     expect(json.verdict).toBe('pass');
     expect(json.requests.failed).toBe(0);
@@ -67,15 +76,7 @@ describe('shutdown-hooks rehearse', () => {
   });
 
   it('fails a plain server with no SIGTERM handler, and says why', async () => {
-    const r = await run([
-      'rehearse',
-      '--ready',
-      '/',
-      ...quick,
-      '--',
-      NODE,
-      fixture('plain-server.mjs'),
-    ]);
+    const r = await rehearseText(NODE, fixture('plain-server.mjs'));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Requests: \d+ sent, \d+ ok, [1-9]\d* failed/);
     expect(r.stdout).toMatch(/refused\s+[1-9]/);
@@ -87,12 +88,11 @@ describe('shutdown-hooks rehearse', () => {
   });
 
   it('fails server.close() on SIGTERM without a delay: refused during the lag', async () => {
-    const r = await run(
-      ['rehearse', '--json', '--ready', '/', ...quick, '--', NODE, fixture('plain-server.mjs')],
+    const { code, json } = await rehearseJson(
+      ['--ready', '/', '--', NODE, fixture('plain-server.mjs')],
       { CLOSE_ON_SIGTERM: '1' },
     );
-    expect(r.code).toBe(1);
-    const json = JSON.parse(r.stdout);
+    expect(code).toBe(1);
     expect(json.verdict).toBe('fail');
     expect(json.exit).toMatchObject({ code: 0, killed: false });
     expect(json.requests.byKind.refused).toBeGreaterThan(0);
@@ -100,72 +100,38 @@ describe('shutdown-hooks rehearse', () => {
   });
 
   it('says when the signal goes to a shell instead of the service', async () => {
-    const r = await run([
-      'rehearse',
-      '--ready',
-      '/',
-      ...quick,
-      '--',
-      'sh',
-      '-c',
-      `${NODE} ${fixture('plain-server.mjs')}`,
-    ]);
+    const r = await rehearseText('sh', '-c', `${NODE} ${fixture('plain-server.mjs')}`);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/the command's first process \(sh, pid \d+\) started others/);
     expect(r.stdout).toMatch(/the signal never reached the service/);
   });
 
   it('passes a service whose preStop sleep covers the lag, though it closes at once on SIGTERM', async () => {
-    const r = await run(
-      [
-        'rehearse',
-        '--json',
-        '--ready',
-        '/',
-        ...quick,
-        '--pre-stop',
-        'sleep:1000',
-        '--',
-        NODE,
-        fixture('plain-server.mjs'),
-      ],
+    const { code, json } = await rehearseJson(
+      ['--ready', '/', '--pre-stop', 'sleep:1000', '--', NODE, fixture('plain-server.mjs')],
       { CLOSE_ON_SIGTERM: '1' },
     );
-    const json = JSON.parse(r.stdout);
     expect(json.requests.failed).toBe(0);
     expect(json.verdict).toBe('pass');
     expect(json.exit.ms).toBeGreaterThanOrEqual(1000);
-    expect(r.code).toBe(0);
+    expect(code).toBe(0);
   });
 
   it('passes a service using preStopHandler as its httpGet preStop', async () => {
-    const r = await run(
-      [
-        'rehearse',
-        '--json',
-        ...quick,
-        '--pre-stop',
-        'http:/pre-stop',
-        '--',
-        NODE,
-        example('http.mjs'),
-      ],
+    const { code, json } = await rehearseJson(
+      ['--pre-stop', 'http:/pre-stop', '--', NODE, example('http.mjs')],
       { DELAY_MS: '1200' },
     );
-    const json = JSON.parse(r.stdout);
     expect(json.requests.failed).toBe(0);
     expect(json.report.reason).toBe('preStop');
     expect(json.verdict).toBe('pass');
-    expect(r.code).toBe(0);
+    expect(code).toBe(0);
   });
 
   it('kills a service that ignores the signal at the grace period, and fails it', async () => {
-    const r = await run([
-      'rehearse',
-      '--json',
+    const { code, json } = await rehearseJson([
       '--ready',
       '/',
-      ...quick,
       '--grace',
       '1500',
       '--signal',
@@ -175,8 +141,7 @@ describe('shutdown-hooks rehearse', () => {
       '-e',
       `process.on('SIGUSR2', () => {}); require('node:http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)`,
     ]);
-    expect(r.code).toBe(1);
-    const json = JSON.parse(r.stdout);
+    expect(code).toBe(1);
     expect(json.exit).toMatchObject({ code: null, signal: 'SIGKILL', killed: true });
     expect(json.requests.failed).toBe(0);
   });
