@@ -218,12 +218,12 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     log.core('shutdown done in %d ms, exit code %d', report.durationMs, report.exitCode);
     const crashed = this.#crash;
     this.#emit('done', report);
-    // After the `done` listeners: a throwing one changes the exit code above, so write after it.
     if (this.#crash !== crashed) {
       // A `done` listener threw: a failure like any other listener's, so the exit code says so.
       report.error = this.#crash!.error;
       report.exitCode = exitCodeOf(outcome, requested, true);
     }
+    // After the `done` listeners, which may have changed the exit code.
     if (this.#options.process === globalThis.process) writeReportFile(report);
     void this.#exit(report.exitCode, false);
     return report;
