@@ -6,6 +6,7 @@ const entry = {
   'express/index': 'src/express/index.ts',
   'fastify/index': 'src/fastify/index.ts',
   'testing/index': 'src/testing/index.ts',
+  'process/index': 'src/process/index.ts',
 };
 
 export default defineConfig([

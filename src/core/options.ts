@@ -51,6 +51,19 @@ export interface ShutdownOptions {
    */
   readonly naturalExit?: boolean;
   /**
+   * Shut down gracefully when the IPC channel to the parent closes because the parent died (a
+   * cluster worker whose primary is gone, a forked child whose parent is gone); reason
+   * `'disconnect'`. Only where there is such a channel.
+   * @default true
+   */
+  readonly disconnect?: boolean;
+  /**
+   * Shut down on the IPC message `'shutdown'`, which PM2 sends to stop an app where it cannot
+   * send signals (Windows). Listening for messages keeps the IPC channel open.
+   * @default false
+   */
+  readonly shutdownMessage?: boolean;
+  /**
    * Longest wait in milliseconds for stdout and stderr to drain before exiting.
    * @default 500
    */
@@ -71,6 +84,8 @@ export const DEFAULTS = Object.freeze({
   exit: true as boolean | ((code: number) => void),
   handleErrors: true,
   naturalExit: true,
+  disconnect: true,
+  shutdownMessage: false,
   flushTimeout: 500,
 });
 
@@ -99,6 +114,8 @@ export interface ResolvedOptions {
   readonly exit: boolean | ((code: number) => void);
   readonly handleErrors: boolean;
   readonly naturalExit: boolean;
+  readonly disconnect: boolean;
+  readonly shutdownMessage: boolean;
   readonly flushTimeout: number;
   readonly process: ProcessLike;
 }
@@ -142,6 +159,11 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     exit,
     handleErrors: validateBoolean(orDefault(o.handleErrors, DEFAULTS.handleErrors), 'handleErrors'),
     naturalExit: validateBoolean(orDefault(o.naturalExit, DEFAULTS.naturalExit), 'naturalExit'),
+    disconnect: validateBoolean(orDefault(o.disconnect, DEFAULTS.disconnect), 'disconnect'),
+    shutdownMessage: validateBoolean(
+      orDefault(o.shutdownMessage, DEFAULTS.shutdownMessage),
+      'shutdownMessage',
+    ),
     flushTimeout: validateMs(orDefault(o.flushTimeout, DEFAULTS.flushTimeout), 'flushTimeout', {
       allowZero: true,
     }),

@@ -1,5 +1,7 @@
 import { setMaxListeners } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { BroadcastChannel as Channel } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
 import { printCrash } from './crash.js';
 import { log } from './debug.js';
@@ -10,6 +12,7 @@ import { Priority } from './priority.js';
 import { HOOK_TRAITS, type HookTraits, Registry } from './registry.js';
 import { type Emit, ShutdownRun } from './run.js';
 import { signalExitCode } from './signals.js';
+import { currentThread, isThreadStop, threadChannelName } from './thread.js';
 import type {
   Hook,
   HookOptions,
@@ -57,8 +60,12 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** The uncaught error that started or interrupted the shutdown, if any. */
   #crash: { error: unknown } | undefined;
   #exiting = false;
-  /** Whether a signal started the shutdown: only then does a repeated signal force an exit. */
-  #startedBySignal = false;
+  /** The signal that started the shutdown: only a repeat of it forces an exit. */
+  #startSignal: NodeJS.Signals | undefined;
+  /** In a worker thread: the channel `supervise()` stops this instance on. */
+  #channel: Channel | undefined;
+  /** Whether this instance runs in a worker thread (known once it listens). */
+  #inThread = false;
 
   constructor(options?: ShutdownOptions) {
     super();
@@ -180,8 +187,11 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     const { timeout, hookTimeout, delay, exit, process: proc } = this.#options;
     // The watchdog thread takes a few milliseconds to start: the run arms it only once the drains
     // have closed their listeners, and before anything that may block the event loop.
+    // In a worker thread the watchdog would kill the whole process: the thread's supervisor
+    // terminates it at its deadline instead.
     const arm = () => {
-      if (exit === true) this.#watchdog ??= startWatchdog(run.deadline, timeout, proc.pid);
+      if (exit === true && !this.#inThread)
+        this.#watchdog ??= startWatchdog(run.deadline, timeout, proc.pid);
     };
     const run = new ShutdownRun(
       this.#registry.snapshot(),
@@ -244,13 +254,14 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #onSignal(signal: NodeJS.Signals): void {
     if (this.#state === 'running') {
       log.signals('%s received; shutting down', signal);
-      this.#startedBySignal = true;
+      this.#startSignal = signal;
       void this.#begin(signal, 0);
       return;
     }
     if (this.#state !== 'draining' || !this.#run) return;
-    if (!this.#startedBySignal) {
-      // After a preStop or shutdown(), the orchestrator's signal is the expected next step.
+    if (signal !== this.#startSignal) {
+      // After a preStop or shutdown(), the orchestrator's signal is the expected next step; after
+      // Ctrl-C, the SIGTERM a supervisor forwards to its whole tree is the same stop again.
       log.signals(
         '%s received during a shutdown started by %s; carrying on',
         signal,
@@ -270,6 +281,31 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#crash ??= { error };
     if (this.#state === 'running') void this.#begin(kind, 1);
     else log.core('%s while shutting down; the exit code will be 1', kind);
+  }
+
+  /** In a worker thread: `supervise()` on the main side posts the stop on this thread's channel. */
+  #listenToSupervisor(threadId: number): void {
+    const { BroadcastChannel } = globalThis as unknown as { BroadcastChannel: typeof Channel };
+    const channel = new BroadcastChannel(threadChannelName(threadId));
+    // Listening must not keep the thread alive.
+    channel.unref();
+    channel.onmessage = (event) => {
+      const data = (event as { data?: unknown }).data;
+      if (!isThreadStop(data) || this.#state !== 'running') return;
+      log.core('stop received from the supervising thread (%s)', data.reason);
+      void this.#begin(data.reason, 0);
+    };
+    this.#channel = channel;
+  }
+
+  /** The IPC channel to the parent closed: the parent (a cluster primary, a forking process) died. */
+  #onDisconnect(): void {
+    if (this.#state !== 'running') return;
+    log.core('the IPC channel to the parent closed; shutting down');
+    // A cluster worker exits at once on an unexpected disconnect, unless it is marked as
+    // leaving on purpose: it is, now, gracefully.
+    markClusterWorkerLeaving();
+    void this.#begin('disconnect', 0);
   }
 
   #onBeforeExit(): void {
@@ -295,12 +331,27 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
 
   #listen(): void {
     if (this.#listeners.size > 0) return;
-    if (this.#options.exit === true) preloadWatchdog();
+    const real = this.#options.process === globalThis.process;
+    const thread = real ? currentThread() : undefined;
+    this.#inThread = thread !== undefined;
+    if (this.#options.exit === true && !thread) preloadWatchdog();
     const add = (event: string, listener: Listener) => {
       this.#listeners.set(event, listener);
       this.#options.process.on(event, listener);
     };
-    for (const signal of this.#options.signals) add(signal, () => this.#onSignal(signal));
+    if (thread) this.#listenToSupervisor(thread.threadId);
+    else for (const signal of this.#options.signals) add(signal, () => this.#onSignal(signal));
+    if (real && this.#options.disconnect && process.channel) {
+      // First: a cluster worker's own listener exits the process at once.
+      const listener = () => this.#onDisconnect();
+      this.#listeners.set('disconnect', listener);
+      process.prependListener('disconnect', listener);
+    }
+    if (real && this.#options.shutdownMessage) {
+      add('message', (message: unknown) => {
+        if (message === 'shutdown' && this.#state === 'running') void this.#begin('shutdown', 0);
+      });
+    }
     if (this.#options.handleErrors) {
       add('uncaughtException', (error: unknown) => this.#onCrash('uncaughtException', error));
       add('unhandledRejection', (reason: unknown) => this.#onCrash('unhandledRejection', reason));
@@ -313,7 +364,16 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #unlisten(): void {
     for (const [event, listener] of this.#listeners) this.#options.process.off(event, listener);
     this.#listeners.clear();
+    this.#channel?.close();
+    this.#channel = undefined;
   }
+}
+
+function markClusterWorkerLeaving(): void {
+  const cluster = createRequire(import.meta.url)(
+    'node:cluster',
+  ) as typeof import('node:cluster').default;
+  if (cluster.isWorker && cluster.worker) cluster.worker.exitedAfterDisconnect = true;
 }
 
 /**
