@@ -1,5 +1,8 @@
 // Type tests for the public API: checked by `tsc --noEmit` (npm run typecheck), run as no-ops.
+import type { ChildProcess } from 'node:child_process';
+import type { Worker as ClusterWorker } from 'node:cluster';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Worker as ThreadWorker } from 'node:worker_threads';
 import { describe, expectTypeOf, it } from 'vitest';
 import { rejectWhileDraining } from '../src/express/index.js';
 import {
@@ -21,6 +24,7 @@ import {
   shutdown,
   shutdownSignal,
 } from '../src/index.js';
+import { type SupervisedTarget, type SuperviseOptions, supervise } from '../src/process/index.js';
 import { createFakeProcess, createHookContext, createTestShutdown } from '../src/testing/index.js';
 
 describe('public types', () => {
@@ -68,5 +72,14 @@ describe('public types', () => {
     >();
     expectTypeOf(createTestShutdown().kill).returns.resolves.toEqualTypeOf<ShutdownReport>();
     expectTypeOf(createHookContext().ctx).toEqualTypeOf<HookContext>();
+  });
+
+  it('process', () => {
+    expectTypeOf(supervise).parameter(0).toEqualTypeOf<SupervisedTarget>();
+    expectTypeOf(supervise).returns.toEqualTypeOf<() => void>();
+    expectTypeOf(supervise).toBeCallableWith({} as ChildProcess);
+    expectTypeOf(supervise).toBeCallableWith({} as ClusterWorker, { signal: 'SIGINT' });
+    expectTypeOf(supervise).toBeCallableWith({} as ThreadWorker, { timeout: 1000 });
+    expectTypeOf<SuperviseOptions['priority']>().toEqualTypeOf<number | undefined>();
   });
 });

@@ -15,6 +15,7 @@ const ENTRIES = [
   'shutdown-hooks/express',
   'shutdown-hooks/fastify',
   'shutdown-hooks/testing',
+  'shutdown-hooks/process',
 ];
 
 beforeAll(() => {
