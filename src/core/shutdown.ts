@@ -66,6 +66,8 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #channel: Channel | undefined;
   /** Whether this instance runs in a worker thread (known once it listens). */
   #inThread = false;
+  /** The parent's pid when listening began: a parent that dies is replaced by another. */
+  #ppid = 0;
 
   constructor(options?: ShutdownOptions) {
     super();
@@ -298,13 +300,34 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#channel = channel;
   }
 
-  /** The IPC channel to the parent closed: the parent (a cluster primary, a forking process) died. */
+  /**
+   * The IPC channel to the parent closed. If the parent died (a cluster primary, a forking
+   * process), shut down; a parent that disconnected on purpose is left to its plan.
+   */
   #onDisconnect(): void {
     if (this.#state !== 'running') return;
-    log.core('the IPC channel to the parent closed; shutting down');
-    // A cluster worker exits at once on an unexpected disconnect, unless it is marked as
-    // leaving on purpose: it is, now, gracefully.
-    markClusterWorkerLeaving();
+    const worker = clusterWorker();
+    if (worker) {
+      // The primary disconnects a worker on purpose only after telling it so; otherwise Node
+      // exits the worker at once, unless it is marked as leaving on purpose: it is, gracefully.
+      if (worker.exitedAfterDisconnect) return;
+      worker.exitedAfterDisconnect = true;
+      this.#parentGone();
+      return;
+    }
+    // A dead parent's children are handed to another process, though possibly a moment after
+    // the channel closed: look again a few times before deciding the parent is alive.
+    const look = (left: number) => {
+      if (this.#state !== 'running') return;
+      if (process.ppid !== this.#ppid) this.#parentGone();
+      else if (left > 0) setTimeout(() => look(left - 1), 20).unref();
+      else log.core('the parent closed the IPC channel on purpose; carrying on');
+    };
+    look(5);
+  }
+
+  #parentGone(): void {
+    log.core('the parent is gone (its IPC channel closed); shutting down');
     void this.#begin('disconnect', 0);
   }
 
@@ -342,6 +365,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     if (thread) this.#listenToSupervisor(thread.threadId);
     else for (const signal of this.#options.signals) add(signal, () => this.#onSignal(signal));
     if (real && this.#options.disconnect && process.channel) {
+      this.#ppid = process.ppid;
       // First: a cluster worker's own listener exits the process at once.
       const listener = () => this.#onDisconnect();
       this.#listeners.set('disconnect', listener);
@@ -369,11 +393,12 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   }
 }
 
-function markClusterWorkerLeaving(): void {
+/** This process's `cluster` worker, if it is one. */
+function clusterWorker(): import('node:cluster').Worker | undefined {
   const cluster = createRequire(import.meta.url)(
     'node:cluster',
   ) as typeof import('node:cluster').default;
-  if (cluster.isWorker && cluster.worker) cluster.worker.exitedAfterDisconnect = true;
+  return cluster.isWorker ? cluster.worker : undefined;
 }
 
 /**

@@ -149,6 +149,30 @@ describe('parent loss', () => {
     },
   );
 
+  it('a parent that disconnects on purpose, and lives on, leaves the child running', async () => {
+    const { fork } = await import('node:child_process');
+    const out = join(mkdtempSync(join(tmpdir(), 'parent-loss-')), 'out');
+    const child = fork(fixture('supervised.mjs'), ['graceful'], {
+      env: { ...process.env, OUT: out, DEBUG: 'shutdown-hooks:core' },
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      execPath: NODE,
+    });
+    let stderr = '';
+    const decided = new Promise<void>((resolve) =>
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+        if (stderr.includes('closed the IPC channel on purpose; carrying on')) resolve();
+      }),
+    );
+    await waitForLine(out, /ready/);
+    child.disconnect();
+    await decided;
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toContain('hook ran, reason SIGTERM');
+  });
+
   it('with disconnect: false, the orphan keeps running until it is signalled', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'parent-loss-')), 'out');
     const parent = spawnNode([fixture('supervisor.mjs'), 'fork', 'graceful'], {
