@@ -32,7 +32,8 @@ export interface SuperviseOptions {
   /**
    * Ms to wait for the target to end; then it is killed (SIGKILL, or `terminate()` for a thread)
    * and the hook is reported `timeout`.
-   * @default the instance's `hookTimeout`, else what is left of the global `timeout`
+   * @default the instance's `hookTimeout`, else 75 % of what is left of the global `timeout`
+   * when hooks of lower priority follow, else all of it
    */
   readonly timeout?: number;
   /**
