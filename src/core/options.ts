@@ -11,11 +11,25 @@ import {
 /** Options of `createShutdown()`. Every field is optional; see `DEFAULTS`. */
 export interface ShutdownOptions {
   /**
-   * Signals that start a shutdown. A second one while shutting down forces an exit with 128 + n.
-   * SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGKILL and SIGSTOP are refused.
+   * Signals that start a shutdown. SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGKILL and SIGSTOP are
+   * refused.
    * @default ['SIGTERM', 'SIGINT']
    */
   readonly signals?: readonly NodeJS.Signals[];
+  /**
+   * Signals that force an immediate exit (128 + n) when they repeat the one that started the
+   * shutdown: a person pressing Ctrl-C again. A repeated SIGTERM does not force by default: what
+   * sends it again is usually other code in the process re-raising it after its own cleanup
+   * (NestJS's `enableShutdownHooks`, terminus), which must not cut the drain short.
+   * @default ['SIGINT']
+   */
+  readonly forceSignals?: readonly NodeJS.Signals[];
+  /**
+   * Signals after which a clean shutdown exits with 128 + n, the shell's convention (so that
+   * `serve && deploy` stops after Ctrl-C), instead of 0.
+   * @default [] (a clean shutdown exits 0, whatever the signal)
+   */
+  readonly signalExitCodes?: readonly NodeJS.Signals[];
   /**
    * Global budget in milliseconds for the whole sequence, `delay` included. When it passes,
    * remaining hooks are skipped and the exit code is 1. Fits inside `docker stop`'s 10 s.
@@ -41,10 +55,13 @@ export interface ShutdownOptions {
   readonly exit?: boolean | ((code: number) => void);
   /**
    * Shut down gracefully on `uncaughtException` and `unhandledRejection` (the error is still
-   * printed to stderr the way Node prints it; the exit code is 1).
+   * printed to stderr the way Node prints it; the exit code is 1). `true` or `false` for both, or
+   * one switch per event, for setups where other code (OpenTelemetry, an APM agent) owns one.
    * @default true
    */
-  readonly handleErrors?: boolean;
+  readonly handleErrors?:
+    | boolean
+    | { readonly uncaughtException?: boolean; readonly unhandledRejection?: boolean };
   /**
    * Run the hooks when the program ends on its own (the event loop empties), as Java does.
    * @default true
@@ -78,6 +95,8 @@ export interface ShutdownOptions {
 /** The defaults, in one place; the README's table is checked against this object. */
 export const DEFAULTS = Object.freeze({
   signals: Object.freeze(['SIGTERM', 'SIGINT']) as readonly NodeJS.Signals[],
+  forceSignals: Object.freeze(['SIGINT']) as readonly NodeJS.Signals[],
+  signalExitCodes: Object.freeze([]) as readonly NodeJS.Signals[],
   timeout: 8000,
   hookTimeout: undefined as number | undefined,
   delay: 0,
@@ -108,11 +127,16 @@ export function inKubernetes(): boolean {
 
 export interface ResolvedOptions {
   readonly signals: readonly NodeJS.Signals[];
+  readonly forceSignals: readonly NodeJS.Signals[];
+  readonly signalExitCodes: readonly NodeJS.Signals[];
   readonly timeout: number;
   readonly hookTimeout: number | undefined;
   readonly delay: number;
   readonly exit: boolean | ((code: number) => void);
-  readonly handleErrors: boolean;
+  readonly handleErrors: {
+    readonly uncaughtException: boolean;
+    readonly unhandledRejection: boolean;
+  };
   readonly naturalExit: boolean;
   readonly disconnect: boolean;
   readonly shutdownMessage: boolean;
@@ -152,12 +176,20 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
   return Object.freeze({
     signals: o.signals === undefined ? DEFAULTS.signals : validateSignals(o.signals),
+    forceSignals:
+      o.forceSignals === undefined
+        ? DEFAULTS.forceSignals
+        : validateSignals(o.forceSignals, 'forceSignals'),
+    signalExitCodes:
+      o.signalExitCodes === undefined
+        ? DEFAULTS.signalExitCodes
+        : validateSignals(o.signalExitCodes, 'signalExitCodes'),
     timeout,
     hookTimeout:
       o.hookTimeout === undefined ? DEFAULTS.hookTimeout : validateMs(o.hookTimeout, 'hookTimeout'),
     delay,
     exit,
-    handleErrors: validateBoolean(orDefault(o.handleErrors, DEFAULTS.handleErrors), 'handleErrors'),
+    handleErrors: resolveHandleErrors(orDefault(o.handleErrors, DEFAULTS.handleErrors)),
     naturalExit: validateBoolean(orDefault(o.naturalExit, DEFAULTS.naturalExit), 'naturalExit'),
     disconnect: validateBoolean(orDefault(o.disconnect, DEFAULTS.disconnect), 'disconnect'),
     shutdownMessage: validateBoolean(
@@ -169,6 +201,20 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     }),
     process: proc,
   });
+}
+
+function resolveHandleErrors(value: unknown): ResolvedOptions['handleErrors'] {
+  if (typeof value === 'boolean') return { uncaughtException: value, unhandledRejection: value };
+  const o = validateOptions<{ uncaughtException?: boolean; unhandledRejection?: boolean }>(
+    value,
+    'handleErrors',
+  );
+  const each = (key: 'uncaughtException' | 'unhandledRejection') =>
+    o[key] === undefined ? DEFAULTS.handleErrors : validateBoolean(o[key], `handleErrors.${key}`);
+  return {
+    uncaughtException: each('uncaughtException'),
+    unhandledRejection: each('unhandledRejection'),
+  };
 }
 
 /** Only `undefined` means "use the default"; `null` and other values are validated as given. */

@@ -224,7 +224,13 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
       timedOut: outcome.timedOut,
       hooks: outcome.hooks,
       ...(this.#crash ? { error: this.#crash.error } : {}),
+      ...(outcome.timedOut && this.#options.process === globalThis.process
+        ? { activeResources: activeResources() }
+        : {}),
     };
+    if (report.activeResources) {
+      log.core('still open at the global deadline: %o', report.activeResources);
+    }
     this.#state = 'stopped';
     this.#unlisten();
     log.core('shutdown done in %d ms, exit code %d', report.durationMs, report.exitCode);
@@ -256,14 +262,20 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #onSignal(signal: NodeJS.Signals): void {
     if (this.#state === 'running') {
       log.signals('%s received; shutting down', signal);
+      if (this.#options.process === globalThis.process && log.signals.enabled) {
+        this.#reportOtherOwners(`when ${signal} arrived`);
+      }
       this.#startSignal = signal;
-      void this.#begin(signal, 0);
+      // 0 for a clean stop, unless this signal is to end with the shell's 128 + n.
+      const clean = this.#options.signalExitCodes.includes(signal) ? signalExitCode(signal) : 0;
+      void this.#begin(signal, clean);
       return;
     }
     if (this.#state !== 'draining' || !this.#run) return;
-    if (signal !== this.#startSignal) {
+    if (signal !== this.#startSignal || !this.#options.forceSignals.includes(signal)) {
       // After a preStop or shutdown(), the orchestrator's signal is the expected next step; after
-      // Ctrl-C, the SIGTERM a supervisor forwards to its whole tree is the same stop again.
+      // Ctrl-C, the SIGTERM a supervisor forwards to its whole tree is the same stop again; a
+      // repeated SIGTERM is most often other code in this process re-raising it.
       log.signals(
         '%s received during a shutdown started by %s; carrying on',
         signal,
@@ -283,6 +295,20 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#crash ??= { error };
     if (this.#state === 'running') void this.#begin(kind, 1);
     else log.core('%s while shutting down; the exit code will be 1', kind);
+  }
+
+  /**
+   * Says through `debug` which other code listens to the same signals (NestJS, terminus, Apollo,
+   * Prisma and the like): code that may re-raise the signal or call `process.exit()` itself.
+   */
+  #reportOtherOwners(when: string): void {
+    for (const signal of this.#options.signals) {
+      const ours = this.#listeners.get(signal);
+      const others = process.listeners(signal).filter((listener) => listener !== ours);
+      if (others.length === 0) continue;
+      const names = others.map((listener) => listener.name || 'anonymous').join(', ');
+      log.signals('%s: %d other %s listener(s): %s', when, others.length, signal, names);
+    }
   }
 
   /** In a worker thread: `supervise()` on the main side posts the stop on this thread's channel. */
@@ -364,6 +390,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     };
     if (thread) this.#listenToSupervisor(thread.threadId);
     else for (const signal of this.#options.signals) add(signal, () => this.#onSignal(signal));
+    if (real && !thread && log.signals.enabled) this.#reportOtherOwners('at install');
     if (real && this.#options.disconnect && process.channel) {
       this.#ppid = process.ppid;
       // First: a cluster worker's own listener exits the process at once.
@@ -376,8 +403,11 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
         if (message === 'shutdown' && this.#state === 'running') void this.#begin('shutdown', 0);
       });
     }
-    if (this.#options.handleErrors) {
+    const { handleErrors } = this.#options;
+    if (handleErrors.uncaughtException) {
       add('uncaughtException', (error: unknown) => this.#onCrash('uncaughtException', error));
+    }
+    if (handleErrors.unhandledRejection) {
       add('unhandledRejection', (reason: unknown) => this.#onCrash('unhandledRejection', reason));
     }
     if (this.#options.naturalExit) add('beforeExit', () => this.#onBeforeExit());
@@ -391,6 +421,13 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#channel?.close();
     this.#channel = undefined;
   }
+}
+
+/** What holds the process open now, by kind and count. */
+function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
 }
 
 /** This process's `cluster` worker, if it is one. */

@@ -70,6 +70,12 @@ export interface ShutdownReport {
   readonly hooks: readonly HookResult[];
   /** The uncaught error or unhandled rejection that started (or interrupted) the shutdown. */
   readonly error?: unknown;
+  /**
+   * When the global deadline cut the shutdown short: what still held the process open at that
+   * moment, by kind (`process.getActiveResourcesInfo()`: `TCPSocketWrap`, `Timeout`, …) and count.
+   * The hooks still running are those reported `timeout`.
+   */
+  readonly activeResources?: Readonly<Record<string, number>>;
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: must accept Node's own `process.on` signature.

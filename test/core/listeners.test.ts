@@ -50,6 +50,25 @@ describe('listeners', () => {
     }
   });
 
+  it('handleErrors per event: one of the two can be left to other code', () => {
+    const fake = createFakeProcess();
+    createShutdown({
+      process: fake,
+      exit: false,
+      handleErrors: { uncaughtException: false },
+    }).install();
+    expect(fake.listenerCount('uncaughtException')).toBe(0);
+    expect(fake.listenerCount('unhandledRejection')).toBe(1);
+    const other = createFakeProcess();
+    createShutdown({
+      process: other,
+      exit: false,
+      handleErrors: { unhandledRejection: false },
+    }).install();
+    expect(other.listenerCount('uncaughtException')).toBe(1);
+    expect(other.listenerCount('unhandledRejection')).toBe(0);
+  });
+
   it('removes its listeners once stopped', async () => {
     const { sd, fake } = harness();
     sd.onShutdown('h', () => {});

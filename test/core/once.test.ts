@@ -43,13 +43,50 @@ describe('once', () => {
     expect(exits).toEqual([130]);
   });
 
-  it('SIGTERM then SIGTERM forces 143', async () => {
+  it('a repeated SIGTERM carries on by default: other code re-raising it must not cut the drain', async () => {
     const { sd, fake, exits } = harness();
+    const forced: unknown[] = [];
+    sd.on('force', (e) => forced.push(e));
+    const gate = deferred();
+    sd.onShutdown('drain', () => gate.promise);
+    fake.emit('SIGTERM');
+    fake.emit('SIGTERM');
+    fake.emit('SIGTERM');
+    gate.resolve();
+    const report = await sd.shutdown();
+    expect(forced).toEqual([]);
+    expect(report.hooks.map((h) => h.status)).toEqual(['ok']);
+    expect(exits).toEqual([0]);
+  });
+
+  it('forceSignals decides which repeated signals force: SIGTERM too, when asked', async () => {
+    const { sd, fake, exits } = harness({ forceSignals: ['SIGINT', 'SIGTERM'] });
     sd.onShutdown('stuck', () => new Promise(() => {}));
     fake.emit('SIGTERM');
     fake.emit('SIGTERM');
     expect((await sd.shutdown()).exitCode).toBe(143);
     expect(exits).toEqual([143]);
+  });
+
+  it('signalExitCodes: a clean shutdown after SIGINT exits 130 when asked, else 0', async () => {
+    const shell = harness({ signalExitCodes: ['SIGINT'] });
+    shell.sd.onShutdown('h', () => {});
+    shell.fake.emit('SIGINT');
+    expect((await shell.sd.shutdown()).exitCode).toBe(130);
+    const term = harness({ signalExitCodes: ['SIGINT'] });
+    term.sd.onShutdown('h', () => {});
+    term.fake.emit('SIGTERM');
+    expect((await term.sd.shutdown()).exitCode).toBe(0);
+    const plain = harness();
+    plain.sd.onShutdown('h', () => {});
+    plain.fake.emit('SIGINT');
+    expect((await plain.sd.shutdown()).exitCode).toBe(0);
+    const failing = harness({ signalExitCodes: ['SIGINT'] });
+    failing.sd.onShutdown('h', () => {
+      throw new Error('x');
+    });
+    failing.fake.emit('SIGINT');
+    expect((await failing.sd.shutdown()).exitCode).toBe(130);
   });
 
   it('a signal starts the shutdown with the signal as reason', async () => {

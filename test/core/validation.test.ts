@@ -58,6 +58,9 @@ describe('bad input', () => {
     [{ signals: ['SIGSEGV'] }, 'signals', '"SIGSEGV"'],
     [{ exit: 'yes' }, 'exit', '"yes"'],
     [{ handleErrors: 1 }, 'handleErrors', '1'],
+    [{ handleErrors: { uncaughtException: 'no' } }, 'handleErrors.uncaughtException', '"no"'],
+    [{ forceSignals: ['SIGNOPE'] }, 'forceSignals', '"SIGNOPE"'],
+    [{ signalExitCodes: 'SIGINT' }, 'signalExitCodes', '"SIGINT"'],
     [{ naturalExit: null }, 'naturalExit', 'null'],
     [{ process: {} }, 'process', 'object'],
   ];

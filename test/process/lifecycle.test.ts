@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { fixture, NODE, spawnNode, spawnService } from './child.js';
@@ -62,6 +64,25 @@ describe('errors, natural exit and loading', () => {
     expect(r.stderr).toMatch(
       /process\.exit\(3\) was called directly.*Never started: later\. Cut off while running: rude/,
     );
+  });
+
+  it('at the global deadline, the report names what still held the process open', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'report-'));
+    const file = join(dir, 'report.json');
+    const child = spawnService(
+      { options: { timeout: 300 }, hooks: [{ name: 'stuck', does: 'hang' }] },
+      { SHUTDOWN_HOOKS_REPORT_FILE: file, DEBUG: 'shutdown-hooks:core' },
+    );
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.code).toBe(1);
+    const report = JSON.parse(readFileSync(file, 'utf8'));
+    expect(report.timedOut).toBe(true);
+    expect(report.hooks).toMatchObject([{ name: 'stuck', status: 'timeout' }]);
+    // The service keeps itself alive with an interval: a Timeout among what was still open.
+    expect(report.activeResources.Timeout).toBeGreaterThan(0);
+    expect(r.stderr).toMatch(/still open at the global deadline: .*Timeout/);
   });
 
   it('exits 1 promptly when stderr is a broken pipe and an error is thrown during shutdown', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnService, stopService } from './child.js';
+import { fixture, spawnNode, spawnService, stopService } from './child.js';
 
 describe('real signals', () => {
   it('SIGTERM runs the hooks in priority order and exits 0', async () => {
@@ -42,9 +42,12 @@ describe('real signals', () => {
     expect(r.lines).toContain('end good ok');
   });
 
-  it('a repeated SIGTERM forces exit 143 and names the hook still running', async () => {
+  it('with forceSignals, a repeated SIGTERM forces exit 143 and names the hook still running', async () => {
     const child = spawnService(
-      { hooks: [{ name: 'stuck-consumer', does: 'hang' }] },
+      {
+        options: { forceSignals: ['SIGINT', 'SIGTERM'] },
+        hooks: [{ name: 'stuck-consumer', does: 'hang' }],
+      },
       { DEBUG: 'shutdown-hooks:signals' },
     );
     await child.ready;
@@ -102,4 +105,28 @@ describe('real signals', () => {
     const xs = r.lines.find((l) => l.startsWith('xxx'));
     expect(xs?.length).toBe(bytes - 1);
   });
+
+  it.each(['nest-like', 'terminus'])(
+    'beside a %s SIGTERM owner that re-raises the signal: every hook completes, exit 0',
+    async (owner) => {
+      const child = spawnNode([fixture('coexist.mjs'), owner], {
+        env: { DEBUG: 'shutdown-hooks:signals' },
+      });
+      await child.ready;
+      child.proc.kill('SIGTERM');
+      const r = await child.result;
+      expect(r.lines).toContain(
+        owner === 'terminus'
+          ? 'terminus onSignal done'
+          : 'foreign cleanup done; re-raising SIGTERM',
+      );
+      expect(r.lines.slice(-3)).toEqual(['drain finished', 'db closed', 'done 0']);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(
+        /SIGTERM received during a shutdown started by SIGTERM; carrying on/,
+      );
+      // Who else owns the signal is said when it arrives.
+      expect(r.stderr).toMatch(/when SIGTERM arrived: 1 other SIGTERM listener\(s\): \w+/);
+    },
+  );
 });
