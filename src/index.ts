@@ -3,6 +3,7 @@ export {
   getDefaultShutdown,
   isShuttingDown,
   onShutdown,
+  setReady,
   shutdown,
   shutdownSignal,
 } from './core/default.js';

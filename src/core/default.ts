@@ -48,6 +48,18 @@ export function configureShutdown(options: ShutdownOptions): void {
   getDefaultShutdown().configure(options);
 }
 
+/**
+ * Says whether the application is ready to take traffic, for readiness probes (with the
+ * `ready: false` option, they answer 503 until it is). Given a promise, ready when it resolves.
+ *
+ * @example
+ * configureShutdown({ ready: false });
+ * setReady(runMigrations());
+ */
+export function setReady(ready?: boolean | PromiseLike<unknown>): void {
+  getDefaultShutdown().setReady(ready);
+}
+
 /** True once the process-wide shutdown has begun. */
 export function isShuttingDown(): boolean {
   return getDefaultShutdown().isShuttingDown();

@@ -68,6 +68,12 @@ export interface ShutdownOptions {
    */
   readonly naturalExit?: boolean;
   /**
+   * Whether readiness probes say ready from the start. `false`: they answer 503 until the
+   * application calls `setReady()` (or the promise given to it resolves), as after migrations.
+   * @default true
+   */
+  readonly ready?: boolean;
+  /**
    * Shut down gracefully when the IPC channel to the parent closes because the parent died (a
    * cluster worker whose primary is gone, a forked child whose parent is gone); reason
    * `'disconnect'`. Only where there is such a channel.
@@ -103,6 +109,7 @@ export const DEFAULTS = Object.freeze({
   exit: true as boolean | ((code: number) => void),
   handleErrors: true,
   naturalExit: true,
+  ready: true,
   disconnect: true,
   shutdownMessage: false,
   flushTimeout: 500,
@@ -138,6 +145,7 @@ export interface ResolvedOptions {
     readonly unhandledRejection: boolean;
   };
   readonly naturalExit: boolean;
+  readonly ready: boolean;
   readonly disconnect: boolean;
   readonly shutdownMessage: boolean;
   readonly flushTimeout: number;
@@ -191,6 +199,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     exit,
     handleErrors: resolveHandleErrors(orDefault(o.handleErrors, DEFAULTS.handleErrors)),
     naturalExit: validateBoolean(orDefault(o.naturalExit, DEFAULTS.naturalExit), 'naturalExit'),
+    ready: validateBoolean(orDefault(o.ready, DEFAULTS.ready), 'ready'),
     disconnect: validateBoolean(orDefault(o.disconnect, DEFAULTS.disconnect), 'disconnect'),
     shutdownMessage: validateBoolean(
       orDefault(o.shutdownMessage, DEFAULTS.shutdownMessage),

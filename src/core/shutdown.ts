@@ -10,7 +10,7 @@ import { exitCodeOf, flushStdio, validateExitCode } from './exit.js';
 import { type ResolvedOptions, resolveOptions, type ShutdownOptions } from './options.js';
 import { Priority } from './priority.js';
 import { HOOK_TRAITS, type HookTraits, Registry } from './registry.js';
-import { type Emit, ShutdownRun } from './run.js';
+import { type Emit, isThenable, ShutdownRun } from './run.js';
 import { signalExitCode } from './signals.js';
 import { currentThread, isThreadStop, threadChannelName } from './thread.js';
 import type {
@@ -23,6 +23,7 @@ import type {
   ShutdownState,
 } from './types.js';
 import {
+  describe,
   validateFunction,
   validateMs,
   validateName,
@@ -68,6 +69,10 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #inThread = false;
   /** The parent's pid when listening began: a parent that dies is replaced by another. */
   #ppid = 0;
+  /** Whether the application said it is ready (the `ready` option until it does). */
+  #ready: boolean;
+  /** The promise passed to the latest `setReady()`: only it may still change readiness. */
+  #readyWhen: PromiseLike<unknown> | undefined;
 
   constructor(options?: ShutdownOptions) {
     super();
@@ -76,6 +81,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     setMaxListeners(0, this.#controller.signal);
     this.#options = resolveOptions(options);
     this.#input = { ...options };
+    this.#ready = this.#options.ready;
   }
 
   /**
@@ -110,6 +116,44 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** True from the moment shutdown begins. The Python `is_running` flag, inverted. */
   isShuttingDown(): boolean {
     return this.#state !== 'running';
+  }
+
+  /**
+   * Whether readiness probes should say ready: the application is ready (see `setReady()` and
+   * the `ready` option) and no shutdown has begun.
+   */
+  isReady(): boolean {
+    return this.#ready && this.#state === 'running';
+  }
+
+  /**
+   * Says whether the application is ready to take traffic. Given a promise (migrations done, a
+   * cache warmed), it becomes ready when the promise resolves; a rejection keeps it unready and
+   * is reported through `debug`. A later call wins over a promise still pending.
+   */
+  setReady(ready: boolean | PromiseLike<unknown> = true): this {
+    if (typeof ready === 'boolean') {
+      this.#readyWhen = undefined;
+      this.#ready = ready;
+      return this;
+    }
+    if (!isThenable(ready)) {
+      throw new TypeError(
+        `Expected \`ready\` to be a boolean or a promise, got ${describe(ready)}`,
+      );
+    }
+    this.#readyWhen = ready;
+    this.#ready = false;
+    Promise.resolve(ready).then(
+      () => {
+        if (this.#readyWhen === ready) this.#ready = true;
+      },
+      (error: unknown) => {
+        if (this.#readyWhen === ready)
+          log.core('not ready: the readiness promise rejected: %O', error);
+      },
+    );
+    return this;
   }
 
   /**

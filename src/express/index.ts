@@ -2,10 +2,17 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateMs, validateOptions } from '../core/validate.js';
 import { isDraining } from '../http/drain.js';
 
-export type { DrainOptions, LongLivedConnection, ReadinessOptions } from '../http/index.js';
+export type {
+  DrainOptions,
+  HealthCheck,
+  LongLivedConnection,
+  ProbeOptions,
+  ReadinessOptions,
+} from '../http/index.js';
 export {
   drainHttp,
   isDraining,
+  livenessHandler as liveness,
   preStopHandler,
   readinessHandler as readiness,
 } from '../http/index.js';

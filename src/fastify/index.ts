@@ -5,7 +5,14 @@ import { Priority } from '../core/priority.js';
 import { describe } from '../core/validate.js';
 import { createDrainHook } from '../http/drain.js';
 import { type DrainOptions, resolveDrainOptions } from '../http/options.js';
-import { preStopHandler, READINESS_HEADERS, readinessOf } from '../http/readiness.js';
+import {
+  type HealthCheck,
+  livenessProbe,
+  type ProbeAnswer,
+  preStopHandler,
+  READINESS_HEADERS,
+  readinessProbe,
+} from '../http/readiness.js';
 import { ConnectionTracker } from '../http/tracker.js';
 
 export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
@@ -20,6 +27,20 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
    */
   readonly preStopPath?: string | false;
   /**
+   * Path of a liveness route (200 for as long as the process runs, the drain included), or `false`.
+   * @default false
+   */
+  readonly livenessPath?: string | false;
+  /**
+   * Checks the readiness route runs on each request (503 when one fails); see `readinessHandler`.
+   * @default none
+   */
+  readonly checks?: Readonly<Record<string, HealthCheck>>;
+  /** Ms a check may take. @default 1000 */
+  readonly checkTimeout?: number;
+  /** Answer 503 on the readiness route once shutdown begins. @default true */
+  readonly failDuringShutdown?: boolean;
+  /**
    * Name of the drain hook in the report; the close hook is named `${name} onClose`.
    * @default 'fastify'
    */
@@ -30,9 +51,22 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
   const o = resolveDrainOptions(options);
   const path = routePath(options.readinessPath, '/ready', 'readinessPath');
   const preStopPath = routePath(options.preStopPath, false, 'preStopPath');
-  if (path) {
-    fastify.get(path, async (_request, reply) => {
-      const { statusCode, body } = readinessOf(o.shutdown);
+  const livenessPath = routePath(options.livenessPath, false, 'livenessPath');
+  const { checks, checkTimeout, failDuringShutdown } = options;
+  const readiness = readinessProbe({
+    shutdown: o.shutdown,
+    ...(checks === undefined ? {} : { checks }),
+    ...(checkTimeout === undefined ? {} : { checkTimeout }),
+    ...(failDuringShutdown === undefined ? {} : { failDuringShutdown }),
+  });
+  const probes: [string | false, () => ProbeAnswer | Promise<ProbeAnswer>][] = [
+    [path, readiness],
+    [livenessPath, livenessProbe({ shutdown: o.shutdown })],
+  ];
+  for (const [route, probe] of probes) {
+    if (!route) continue;
+    fastify.get(route, async (_request, reply) => {
+      const { statusCode, body } = await probe();
       reply.code(statusCode).headers(READINESS_HEADERS);
       return body;
     });

@@ -2,23 +2,60 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { getDefaultShutdown } from '../core/default.js';
 import type { Shutdown } from '../core/shutdown.js';
-import { validateOptions } from '../core/validate.js';
+import type { ShutdownState } from '../core/types.js';
+import {
+  describe,
+  validateBoolean,
+  validateFunction,
+  validateMs,
+  validateOptions,
+} from '../core/validate.js';
 
-export interface ReadinessOptions {
+/**
+ * A check a probe runs on each request. It fails by throwing, rejecting or returning `false`, or
+ * by taking longer than `checkTimeout`; it receives the instance's state.
+ */
+export type HealthCheck = (state: ShutdownState) => unknown;
+
+export interface ProbeOptions {
   /**
    * The instance whose state is reported.
    * @default the process-wide instance
    */
   readonly shutdown?: Shutdown;
+  /**
+   * Checks run on each request, by name; the probe answers 503 when one fails.
+   * @default none
+   */
+  readonly checks?: Readonly<Record<string, HealthCheck>>;
+  /**
+   * Ms a check may take before it counts as failed.
+   * @default 1000
+   */
+  readonly checkTimeout?: number;
 }
+
+export interface ReadinessOptions extends ProbeOptions {
+  /**
+   * Answer 503 from the moment shutdown begins. `false` keeps answering 200 (for a load balancer
+   * that must not react to it).
+   * @default true
+   */
+  readonly failDuringShutdown?: boolean;
+}
+
+export const PROBE_DEFAULTS = Object.freeze({ checkTimeout: 1000, failDuringShutdown: true });
 
 type Request = IncomingMessage | Http2ServerRequest;
 type Response = ServerResponse | Http2ServerResponse;
+export type ProbeAnswer = { readonly statusCode: 200 | 503; readonly body: string };
 
 /**
- * A request handler for a readiness probe: `200 ok` while running, `503 shutting down` from the
- * moment shutdown begins (through the `delay`, while other routes keep serving). Works as a plain
- * `node:http` handler and as an Express or Koa-style route handler.
+ * A request handler for a readiness probe: `503 starting` until the application is ready (see
+ * `setReady()`; ready from the start unless the instance has `ready: false`), then `200 ok`, then
+ * `503 shutting down` from the moment shutdown begins (through the `delay`, while other routes
+ * keep serving), and `503` whenever one of its `checks` fails. Works as a plain `node:http`
+ * handler and as an Express or Koa-style route handler.
  *
  * @example
  * app.get('/ready', readinessHandler());
@@ -26,14 +63,106 @@ type Response = ServerResponse | Http2ServerResponse;
 export function readinessHandler(
   options?: ReadinessOptions,
 ): (req: Request, res: Response) => void {
+  const probe = readinessProbe(options);
+  return (_req, res) => respond(res, probe());
+}
+
+/**
+ * A request handler for a liveness probe: `200 alive` for as long as the process runs, through
+ * the drain too, so that Kubernetes does not restart a pod that is stopping on purpose; `503`
+ * when one of its `checks` fails.
+ *
+ * @example
+ * app.get('/live', livenessHandler());
+ */
+export function livenessHandler(options?: ProbeOptions): (req: Request, res: Response) => void {
+  const probe = livenessProbe(options);
+  return (_req, res) => respond(res, probe());
+}
+
+/** The readiness answer as a function, for adapters. */
+export function readinessProbe(
+  options?: ReadinessOptions,
+): () => ProbeAnswer | Promise<ProbeAnswer> {
   const o = validateOptions<ReadinessOptions>(options, 'options');
-  const shutdown = o.shutdown ?? getDefaultShutdown();
-  return (_req, res) => {
-    const { statusCode, body } = readinessOf(shutdown);
-    res.statusCode = statusCode;
-    for (const [name, value] of Object.entries(READINESS_HEADERS)) res.setHeader(name, value);
-    res.end(body);
+  const shutdown = resolveShutdown(o.shutdown);
+  const failDuringShutdown =
+    o.failDuringShutdown === undefined
+      ? PROBE_DEFAULTS.failDuringShutdown
+      : validateBoolean(o.failDuringShutdown, 'failDuringShutdown');
+  const checks = checksOf(o);
+  return () => {
+    if (shutdown.isShuttingDown()) {
+      if (failDuringShutdown) return { statusCode: 503, body: 'shutting down\n' };
+    } else if (!shutdown.isReady()) return { statusCode: 503, body: 'starting\n' };
+    return checks ? checks(shutdown.state) : OK;
   };
+}
+
+/** The liveness answer as a function, for adapters. */
+export function livenessProbe(options?: ProbeOptions): () => ProbeAnswer | Promise<ProbeAnswer> {
+  const o = validateOptions<ProbeOptions>(options, 'options');
+  const shutdown = resolveShutdown(o.shutdown);
+  const checks = checksOf(o);
+  return () => (checks ? checks(shutdown.state) : ALIVE);
+}
+
+const OK: ProbeAnswer = Object.freeze({ statusCode: 200, body: 'ok\n' });
+const ALIVE: ProbeAnswer = Object.freeze({ statusCode: 200, body: 'alive\n' });
+
+function resolveShutdown(given: unknown): Shutdown {
+  const shutdown = (given ?? getDefaultShutdown()) as Shutdown;
+  if (typeof shutdown.isShuttingDown !== 'function') {
+    throw new TypeError(
+      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
+    );
+  }
+  return shutdown;
+}
+
+/** Runs the checks, each bounded by `checkTimeout`; never throws, never hangs. */
+function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnswer>) | undefined {
+  const timeout =
+    o.checkTimeout === undefined
+      ? PROBE_DEFAULTS.checkTimeout
+      : validateMs(o.checkTimeout, 'checkTimeout');
+  if (o.checks === undefined) return undefined;
+  const checks = Object.entries(
+    validateOptions<Record<string, HealthCheck>>(o.checks, 'checks'),
+  ) as [string, HealthCheck][];
+  for (const [name, check] of checks) validateFunction(check, `checks.${name}`);
+  if (checks.length === 0) return undefined;
+  return async (state) => {
+    const failures = await Promise.all(
+      checks.map(async ([name, check]) => {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const late = new Promise<string>((resolve) => {
+          timer = setTimeout(() => resolve(`took longer than ${timeout} ms`), timeout);
+        });
+        const run = (async () =>
+          (await check(state)) === false ? 'returned false' : undefined)().catch(
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
+        );
+        const failure = await Promise.race([run, late]);
+        clearTimeout(timer);
+        return failure === undefined ? undefined : `check "${name}" failed: ${failure}`;
+      }),
+    );
+    const failed = failures.filter((f) => f !== undefined);
+    return failed.length === 0 ? OK : { statusCode: 503, body: `${failed.join('\n')}\n` };
+  };
+}
+
+/** Answers at once, or when the checks are done. */
+function respond(res: Response, answer: ProbeAnswer | Promise<ProbeAnswer>): void {
+  if (answer instanceof Promise) void answer.then((settled) => send(res, settled));
+  else send(res, answer);
+}
+
+function send(res: Response, { statusCode, body }: ProbeAnswer): void {
+  res.statusCode = statusCode;
+  for (const [name, value] of Object.entries(READINESS_HEADERS)) res.setHeader(name, value);
+  res.end(body);
 }
 
 /**
@@ -47,15 +176,13 @@ export function readinessHandler(
  * @example
  * app.get('/pre-stop', preStopHandler());
  */
-export function preStopHandler(options?: ReadinessOptions): (req: Request, res: Response) => void {
-  const o = validateOptions<ReadinessOptions>(options, 'options');
-  const shutdown = o.shutdown ?? getDefaultShutdown();
+export function preStopHandler(
+  options?: Pick<ProbeOptions, 'shutdown'>,
+): (req: Request, res: Response) => void {
+  const o = validateOptions<ProbeOptions>(options, 'options');
+  const shutdown = resolveShutdown(o.shutdown);
   return (_req, res) => {
-    const answer = () => {
-      res.statusCode = 200;
-      for (const [name, value] of Object.entries(READINESS_HEADERS)) res.setHeader(name, value);
-      res.end('stopping\n');
-    };
+    const answer = () => send(res, { statusCode: 200, body: 'stopping\n' });
     if (shutdown.state !== 'running') {
       answer();
       return;
@@ -75,10 +202,3 @@ export const READINESS_HEADERS = Object.freeze({
   'content-type': 'text/plain; charset=utf-8',
   'cache-control': 'no-store',
 });
-
-/** What a readiness probe answers: 200 while running, 503 from the moment shutdown begins. */
-export function readinessOf(shutdown: Shutdown): { statusCode: 200 | 503; body: string } {
-  return shutdown.isShuttingDown()
-    ? { statusCode: 503, body: 'shutting down\n' }
-    : { statusCode: 200, body: 'ok\n' };
-}

@@ -82,7 +82,8 @@ describe('preStopHandler', () => {
     /** Starts a shutdown with `trigger`, then sends SIGTERM while a hook is still running. */
     const stopTwice = async (trigger: 'shutdown()' | 'SIGTERM') => {
       const fake = createFakeProcess();
-      const sd = createShutdown({ process: fake, exit: false });
+      // SIGTERM is made a forcing signal here: the point is what started the shutdown.
+      const sd = createShutdown({ process: fake, exit: false, forceSignals: ['SIGTERM'] });
       const forced: string[] = [];
       sd.on('force', (e) => forced.push(e.signal));
       let release!: () => void;
