@@ -34,3 +34,4 @@ export type {
   ShutdownState,
   TimeoutEvent,
 } from './core/types.js';
+export { createWorkTracker, type WorkTracker, type WorkTrackerOptions } from './core/work.js';

@@ -45,11 +45,11 @@ export class ShutdownInProgressError extends ShutdownError {
   /** The hook that could not be registered, or `configure()`. */
   readonly hookName: string;
 
-  constructor(hookName: string) {
-    super(
-      'ERR_SHUTDOWN_IN_PROGRESS',
-      `Cannot register "${hookName}": shutdown is already in progress. Register hooks and options at startup.`,
-    );
+  constructor(
+    hookName: string,
+    message = `Cannot register "${hookName}": shutdown is already in progress. Register hooks and options at startup.`,
+  ) {
+    super('ERR_SHUTDOWN_IN_PROGRESS', message);
     this.name = 'ShutdownInProgressError';
     this.hookName = hookName;
   }
