@@ -106,6 +106,16 @@ describe('real signals', () => {
     expect(xs?.length).toBe(bytes - 1);
   });
 
+  it("beside NestJS's enableShutdownHooks(), which re-raises SIGTERM: every hook completes, exit 0", async () => {
+    const child = spawnNode([fixture('nest-coexist.mjs')]);
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.lines).toContain('nest onApplicationShutdown SIGTERM');
+    expect(r.lines.slice(-3)).toEqual(['drain finished', 'db closed', 'done 0']);
+    expect(r.code).toBe(0);
+  });
+
   it.each(['nest-like', 'terminus'])(
     'beside a %s SIGTERM owner that re-raises the signal: every hook completes, exit 0',
     async (owner) => {
