@@ -3,7 +3,7 @@
 //   npm install express && node examples/express.mjs
 import { createRequire } from 'node:module';
 import { configureShutdown, onShutdown, Priority } from 'shutdown-hooks';
-import { drainHttp, readiness, rejectWhileDraining } from 'shutdown-hooks/express';
+import { drainHttp, liveness, readiness, rejectWhileDraining } from 'shutdown-hooks/express';
 
 const require = createRequire(import.meta.url);
 // This repository tests Express 4 and 5 side by side under these names; an application simply
@@ -15,6 +15,7 @@ configureShutdown({ delay: Number(process.env.DELAY_MS ?? 5000) });
 const app = express();
 app.use(rejectWhileDraining());
 app.get('/ready', readiness());
+app.get('/live', liveness()); // stays 200 while draining: no restart of a pod stopping on purpose
 app.get('/', (_req, res) => {
   setTimeout(() => res.send(`hello from ${process.pid}\n`), 100);
 });

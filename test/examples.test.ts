@@ -46,6 +46,8 @@ describe.each([
     for (let i = 0; i < 200 && ready === 200; i++) ready = (await get('/ready')).status;
     expect(ready).toBe(503);
     expect((await get('/')).body).toMatch(/^hello/);
+    if (file === 'express.mjs')
+      expect(await get('/live')).toEqual({ status: 200, body: 'alive\n' });
     await dispatcher.close();
     const r = await child.result;
     expect(r.code).toBe(0);
