@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DRAIN_DEFAULTS } from '../src/http/index.js';
+import { PROBE_DEFAULTS } from '../src/http/readiness.js';
 import { DEFAULTS, KUBERNETES_DEFAULTS } from '../src/index.js';
 import { REHEARSE_DEFAULTS } from '../src/rehearse/options.js';
 
@@ -33,6 +34,13 @@ describe('README', () => {
     const { WATCHDOG_GRACE_MS } = await import('../src/core/watchdog.js');
     expect(DEFAULTS.timeout + WATCHDOG_GRACE_MS).toBeLessThan(10_000);
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
+  });
+
+  it('documents the probe defaults as PROBE_DEFAULTS holds them', () => {
+    for (const [name, value] of Object.entries(PROBE_DEFAULTS)) {
+      const row = readme.split('\n').find((l) => l.trim().startsWith(`| \`${name}\``)) ?? '';
+      expect(row, name).toContain(`| \`${value}\``);
+    }
   });
 
   it('starts with the two commands', () => {
