@@ -1,6 +1,7 @@
 import type { ShutdownOptions } from './options.js';
 import { createShutdown, type ManualShutdownOptions, type Shutdown } from './shutdown.js';
 import type { Hook, HookOptions, ShutdownReport } from './types.js';
+import { describe } from './validate.js';
 
 // Keyed by major version: two copies of a compatible version in one process share one registry,
 // one set of listeners and one order; an incompatible major keeps its own.
@@ -13,6 +14,20 @@ export function getDefaultShutdown(): Shutdown {
   const holder = globalThis as WithDefault;
   holder[KEY] ??= createShutdown();
   return holder[KEY];
+}
+
+/**
+ * The `shutdown` option of an adapter: the instance given, else the process-wide one. Anything
+ * else is a `TypeError` naming the option.
+ */
+export function shutdownOption(given: unknown): Shutdown {
+  const shutdown = given ?? getDefaultShutdown();
+  if (typeof (shutdown as Partial<Shutdown>).onShutdown !== 'function') {
+    throw new TypeError(
+      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
+    );
+  }
+  return shutdown as Shutdown;
 }
 
 /**

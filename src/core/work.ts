@@ -1,9 +1,8 @@
-import { getDefaultShutdown } from './default.js';
+import { shutdownOption } from './default.js';
 import { ShutdownInProgressError } from './errors.js';
 import { Priority } from './priority.js';
 import type { Shutdown } from './shutdown.js';
 import {
-  describe,
   validateFunction,
   validateMs,
   validateName,
@@ -62,12 +61,7 @@ export interface WorkTracker {
  */
 export function createWorkTracker(options?: WorkTrackerOptions): WorkTracker {
   const o = validateOptions<WorkTrackerOptions>(options, 'options');
-  const shutdown = o.shutdown ?? getDefaultShutdown();
-  if (typeof (shutdown as Partial<Shutdown>).onShutdown !== 'function') {
-    throw new TypeError(
-      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
-    );
-  }
+  const shutdown = shutdownOption(o.shutdown);
   const name = o.name === undefined ? 'tracked work' : validateName(o.name, 'name');
   const priority =
     o.priority === undefined ? Priority.WORKER : validateNumber(o.priority, 'priority');

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { getDefaultShutdown } from '../core/default.js';
+import { shutdownOption } from '../core/default.js';
 import { Priority } from '../core/priority.js';
 import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
 import type { Shutdown } from '../core/shutdown.js';
 import type { HookOptions } from '../core/types.js';
 import {
-  describe,
   validateFunction,
   validateMs,
   validateName,
@@ -110,12 +109,7 @@ export interface ResolvedDrainOptions {
 
 export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
   const o = validateOptions<DrainOptions>(input, 'options');
-  const shutdown = o.shutdown ?? getDefaultShutdown();
-  if (typeof (shutdown as Partial<Shutdown>).onShutdown !== 'function') {
-    throw new TypeError(
-      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
-    );
-  }
+  const shutdown = shutdownOption(o.shutdown);
   const priority =
     o.priority === undefined ? DRAIN_DEFAULTS.priority : validateNumber(o.priority, 'priority');
   return {

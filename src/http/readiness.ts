@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
-import { getDefaultShutdown } from '../core/default.js';
+import { shutdownOption } from '../core/default.js';
 import type { Shutdown } from '../core/shutdown.js';
 import type { ShutdownState } from '../core/types.js';
 import {
-  describe,
   validateBoolean,
   validateFunction,
   validateMs,
@@ -85,7 +84,7 @@ export function readinessProbe(
   options?: ReadinessOptions,
 ): () => ProbeAnswer | Promise<ProbeAnswer> {
   const o = validateOptions<ReadinessOptions>(options, 'options');
-  const shutdown = resolveShutdown(o.shutdown);
+  const shutdown = shutdownOption(o.shutdown);
   const failDuringShutdown =
     o.failDuringShutdown === undefined
       ? PROBE_DEFAULTS.failDuringShutdown
@@ -102,23 +101,13 @@ export function readinessProbe(
 /** The liveness answer as a function, for adapters. */
 export function livenessProbe(options?: ProbeOptions): () => ProbeAnswer | Promise<ProbeAnswer> {
   const o = validateOptions<ProbeOptions>(options, 'options');
-  const shutdown = resolveShutdown(o.shutdown);
+  const shutdown = shutdownOption(o.shutdown);
   const checks = checksOf(o);
   return () => (checks ? checks(shutdown.state) : ALIVE);
 }
 
 const OK: ProbeAnswer = Object.freeze({ statusCode: 200, body: 'ok\n' });
 const ALIVE: ProbeAnswer = Object.freeze({ statusCode: 200, body: 'alive\n' });
-
-function resolveShutdown(given: unknown): Shutdown {
-  const shutdown = (given ?? getDefaultShutdown()) as Shutdown;
-  if (typeof shutdown.isShuttingDown !== 'function') {
-    throw new TypeError(
-      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
-    );
-  }
-  return shutdown;
-}
 
 /** Runs the checks, each bounded by `checkTimeout`; never throws, never hangs. */
 function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnswer>) | undefined {
@@ -180,7 +169,7 @@ export function preStopHandler(
   options?: Pick<ProbeOptions, 'shutdown'>,
 ): (req: Request, res: Response) => void {
   const o = validateOptions<ProbeOptions>(options, 'options');
-  const shutdown = resolveShutdown(o.shutdown);
+  const shutdown = shutdownOption(o.shutdown);
   return (_req, res) => {
     const answer = () => send(res, { statusCode: 200, body: 'stopping\n' });
     if (shutdown.state !== 'running') {

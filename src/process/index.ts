@@ -3,7 +3,7 @@ import type { Worker as ClusterWorker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BroadcastChannel as Channel, Worker as ThreadWorker } from 'node:worker_threads';
-import { getDefaultShutdown } from '../core/default.js';
+import { shutdownOption } from '../core/default.js';
 import { Priority } from '../core/priority.js';
 import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
 import type { Shutdown } from '../core/shutdown.js';
@@ -94,12 +94,7 @@ const TRAITS: HookTraits = Object.freeze({
  */
 export function supervise(target: SupervisedTarget, options?: SuperviseOptions): () => void {
   const o = validateOptions<SuperviseOptions>(options, 'options');
-  const shutdown = o.shutdown ?? getDefaultShutdown();
-  if (typeof (shutdown as Partial<Shutdown>).onShutdown !== 'function') {
-    throw new TypeError(
-      `Expected \`shutdown\` to be a Shutdown instance, got ${describe(shutdown)}`,
-    );
-  }
+  const shutdown = shutdownOption(o.shutdown);
   const signal = o.signal === undefined ? undefined : validateSignals([o.signal], 'signal')[0];
   const handle = handleOf(target);
   if (handle.ended()) {

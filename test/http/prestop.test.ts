@@ -6,6 +6,7 @@ import { shutdownHooks } from '../../src/fastify/index.js';
 import { drainHttp, preStopHandler, readinessHandler } from '../../src/http/index.js';
 import { createShutdown } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
+import { get } from './get.js';
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -14,20 +15,6 @@ afterEach(() => {
     s.close();
   }
 });
-
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get({ port, host: '127.0.0.1', path, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8').on('data', (c: string) => {
-          body += c;
-        });
-        res.on('end', () => resolve({ status: res.statusCode!, body }));
-      })
-      .on('error', reject);
-  });
-}
 
 describe('preStopHandler', () => {
   it('begins the shutdown, answers once the delay has passed, and the SIGTERM after it does not force', async () => {

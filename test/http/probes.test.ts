@@ -11,6 +11,7 @@ import {
 } from '../../src/http/index.js';
 import { createShutdown, type ShutdownState } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
+import { get } from './get.js';
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -27,18 +28,7 @@ async function serve(handlers: Record<string, http.RequestListener>) {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as { port: number };
-  return (path: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      http
-        .get({ port, host: '127.0.0.1', path, agent: false }, (res) => {
-          let body = '';
-          res.setEncoding('utf8').on('data', (c: string) => {
-            body += c;
-          });
-          res.on('end', () => resolve({ status: res.statusCode!, body }));
-        })
-        .on('error', reject);
-    });
+  return (path: string) => get(port, path);
 }
 
 describe('readiness: starting, ready, shutting down', () => {
