@@ -29,9 +29,14 @@ import { createFakeProcess, createHookContext, createTestShutdown } from '../src
 
 describe('public types', () => {
   it('core signatures', () => {
-    expectTypeOf(onShutdown)
-      .parameter(1)
-      .toEqualTypeOf<(ctx: HookContext) => void | Promise<void>>();
+    expectTypeOf(onShutdown).toBeCallableWith('h', (_ctx: HookContext) => {});
+    expectTypeOf(onShutdown).toBeCallableWith('h', async (ctx: HookContext) => {
+      ctx.timeLeft();
+    });
+    expectTypeOf(onShutdown).toBeCallableWith('pool', { [Symbol.asyncDispose]: async () => {} });
+    expectTypeOf(onShutdown).toBeCallableWith('file', { [Symbol.dispose]: () => {} });
+    // @ts-expect-error neither a hook nor a disposable
+    expectTypeOf(onShutdown).toBeCallableWith('x', { close: () => {} });
     expectTypeOf(onShutdown).returns.toEqualTypeOf<() => void>();
     expectTypeOf(isShuttingDown).returns.toEqualTypeOf<boolean>();
     expectTypeOf(shutdownSignal).toEqualTypeOf<AbortSignal>();

@@ -43,13 +43,24 @@ export function setDefaultShutdown(instance: Shutdown): Shutdown {
 }
 
 /**
- * Registers a cleanup hook on the process-wide registry. Returns its unregister function.
+ * Registers a cleanup hook on the process-wide registry — or a resource (`AsyncDisposable` or
+ * `Disposable`), disposed as the hook. Returns its unregister function.
  *
  * @example
  * onShutdown('db', () => pool.end(), { priority: Priority.RESOURCE, timeout: 2000 });
  */
-export function onShutdown(name: string, hook: Hook, options?: HookOptions): () => void {
-  return getDefaultShutdown().onShutdown(name, hook, options);
+export function onShutdown(name: string, hook: Hook, options?: HookOptions): () => void;
+export function onShutdown(
+  name: string,
+  resource: AsyncDisposable | Disposable,
+  options?: HookOptions,
+): () => void;
+export function onShutdown(
+  name: string,
+  hookOrResource: Hook | AsyncDisposable | Disposable,
+  options?: HookOptions,
+): () => void {
+  return getDefaultShutdown().onShutdown(name, hookOrResource as Hook, options);
 }
 
 /**

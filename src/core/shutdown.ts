@@ -22,14 +22,7 @@ import type {
   ShutdownReport,
   ShutdownState,
 } from './types.js';
-import {
-  describe,
-  validateFunction,
-  validateMs,
-  validateName,
-  validateNumber,
-  validateOptions,
-} from './validate.js';
+import { describe, validateMs, validateName, validateNumber, validateOptions } from './validate.js';
 import { preloadWatchdog, startWatchdog, type Watchdog } from './watchdog.js';
 
 /** Options of a manual `shutdown()`. */
@@ -157,12 +150,23 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   }
 
   /**
-   * Registers a cleanup hook and installs the process listeners if this is the first one.
+   * Registers a cleanup hook and installs the process listeners if this is the first one. The
+   * hook may also be a resource: an `AsyncDisposable` or a `Disposable`, disposed as the hook.
    * Returns a function that unregisters it. Throws `ShutdownInProgressError` once shutdown began.
    */
-  onShutdown(name: string, hook: Hook, options?: HookOptions): () => void {
+  onShutdown(name: string, hook: Hook, options?: HookOptions): () => void;
+  onShutdown(
+    name: string,
+    resource: AsyncDisposable | Disposable,
+    options?: HookOptions,
+  ): () => void;
+  onShutdown(
+    name: string,
+    hookOrResource: Hook | AsyncDisposable | Disposable,
+    options?: HookOptions,
+  ): () => void {
     validateName(name, 'name');
-    validateFunction<Hook>(hook, 'hook');
+    const hook = hookOf(hookOrResource);
     const o = validateOptions<HookOptions>(options, 'options');
     const priority =
       o.priority === undefined ? Priority.DEFAULT : validateNumber(o.priority, 'priority');
@@ -465,6 +469,20 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#channel?.close();
     this.#channel = undefined;
   }
+}
+
+/** A hook as given, or the hook that disposes a resource. */
+function hookOf(value: unknown): Hook {
+  if (typeof value === 'function') return value as Hook;
+  if (value !== null && typeof value === 'object') {
+    const asyncDispose = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
+    if (typeof asyncDispose === 'function') return () => Promise.resolve(asyncDispose.call(value));
+    const dispose = (value as Partial<Disposable>)[Symbol.dispose];
+    if (typeof dispose === 'function') return () => void dispose.call(value);
+  }
+  throw new TypeError(
+    `Expected \`hook\` to be a function, an AsyncDisposable or a Disposable, got ${describe(value)}`,
+  );
 }
 
 /** What holds the process open now, by kind and count. */
