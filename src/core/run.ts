@@ -115,7 +115,8 @@ export class ShutdownRun {
   }
 
   async #sequence(): Promise<void> {
-    if (this.#options.delay > 0) {
+    // A forced exit may come before the sequence has started: then there is nothing to wait for.
+    if (this.#options.delay > 0 && !this.#ended) {
       this.#options.arm();
       await this.#sleep(this.#options.delay);
     }
