@@ -1,5 +1,6 @@
 // Core benchmarks: (a) the machinery's own cost from SIGTERM to exit, (b) import cost,
-// (c) heap per registered hook, (d) time from SIGTERM to the listener closing. Each is a median over repeats, against a baseline from the same run.
+// (c) heap per registered hook, (d) time from SIGTERM to the listener closing, (e) the cost of
+// registering and unregistering a hook with the registry otherwise empty. Each is a median over repeats, against a baseline from the same run.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,6 +56,13 @@ async function listenerWindow(mode) {
   return median(windows);
 }
 
+async function churn() {
+  const runs = [];
+  for (let i = 0; i < 5; i++)
+    runs.push(JSON.parse((await timeRun([here('./churn-child.mjs')])).out));
+  return { alone: median(runs.map((r) => r.alone)), beside: median(runs.map((r) => r.beside)) };
+}
+
 async function importCost() {
   // Measured on the package as a user installs it: dist plus production dependencies only, so
   // that dev tools hoisted into this repo (supports-color, say) do not change what debug loads.
@@ -92,6 +100,7 @@ export async function runCore() {
   const heap = await heapPerHook();
   const windowBare = await listenerWindow('baseline');
   const windowLibrary = await listenerWindow('library');
+  const cycles = await churn();
   const ms = (v) => `${round(v)} ms`;
   const verdict = (ok) => (ok ? 'met' : 'MISSED');
   const rows = [
@@ -145,6 +154,14 @@ export async function runCore() {
       `+${round(windowLibrary - windowBare, 2)} ms vs baseline`,
       '',
       '',
+    ],
+    ['(e) 100,000 register/unregister cycles beside a kept hook', ms(cycles.beside), '', '', ''],
+    [
+      '(e) the same with the registry otherwise empty',
+      ms(cycles.alone),
+      `${round(cycles.alone / cycles.beside, 2)}× the kept-hook case`,
+      '≤ 2×',
+      verdict(cycles.alone / cycles.beside <= 2),
     ],
   ];
   printTable(

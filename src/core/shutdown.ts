@@ -60,6 +60,8 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #channel: Channel | undefined;
   /** Whether this instance runs in a worker thread (known once it listens). */
   #inThread = false;
+  /** Set while the listeners of an emptied registry wait to be removed. */
+  #unlistenTimer: ReturnType<typeof setImmediate> | undefined;
   /** The parent's pid when listening began: a parent that dies is replaced by another. */
   #ppid = 0;
   /** Whether the application said it is ready (the `ready` option until it does). */
@@ -180,7 +182,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
       remove();
       // With no hook left, give the process back its default behaviour, unless asked to listen.
       if (this.#registry.size === 0 && !this.#installedByHand && this.#state === 'running')
-        this.#unlisten();
+        this.#unlistenSoon();
     };
   }
 
@@ -426,7 +428,22 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     }
   }
 
+  /**
+   * Removes the listeners once the current turn of the event loop is over, if the registry is
+   * still empty then. Code that registers and unregisters a hook per job or per connection would
+   * otherwise add and remove every process listener (and its signal handler) each time.
+   */
+  #unlistenSoon(): void {
+    if (this.#unlistenTimer) return;
+    this.#unlistenTimer = setImmediate(() => {
+      this.#unlistenTimer = undefined;
+      if (this.#registry.size === 0 && !this.#installedByHand && this.#state === 'running')
+        this.#unlisten();
+    });
+  }
+
   #listen(): void {
+    // A removal still pending finds the registry in use again and does nothing.
     if (this.#listeners.size > 0) return;
     const real = this.#options.process === globalThis.process;
     const thread = real ? currentThread() : undefined;
@@ -464,6 +481,10 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   }
 
   #unlisten(): void {
+    if (this.#unlistenTimer) {
+      clearImmediate(this.#unlistenTimer);
+      this.#unlistenTimer = undefined;
+    }
     for (const [event, listener] of this.#listeners) this.#options.process.off(event, listener);
     this.#listeners.clear();
     this.#channel?.close();

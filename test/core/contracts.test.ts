@@ -38,10 +38,11 @@ describe('contracts', () => {
     const offA = sd.onShutdown('a', () => {});
     const offB = sd.onShutdown('b', () => {});
     offA();
-    expect(fake.listenerCount('SIGTERM')).toBe(1);
     offA();
+    vi.runAllTimers();
     expect(fake.listenerCount('SIGTERM')).toBe(1);
     offB();
+    vi.advanceTimersToNextTimer();
     expect(fake.listenerCount('SIGTERM')).toBe(0);
   });
 
@@ -52,6 +53,7 @@ describe('contracts', () => {
     const off = sd.onShutdown('h', () => {});
     expect(fake.listenerCount('SIGTERM')).toBe(1);
     off();
+    vi.advanceTimersToNextTimer();
     expect(fake.eventNames()).toEqual([]);
   });
 

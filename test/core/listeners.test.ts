@@ -22,15 +22,37 @@ describe('listeners', () => {
     expect(fake.eventNames()).toEqual([]);
   });
 
-  it('removes the listeners when the last hook unregisters, unless installed by hand', () => {
+  it('removes the listeners when the last hook unregisters, unless installed by hand', async () => {
     const fake = createFakeProcess();
     const sd = createShutdown({ process: fake, exit: false });
     const off = sd.onShutdown('h', () => {});
     off();
+    // Removed once the current turn of the event loop is over, if nothing registered meanwhile.
+    expect(fake.listenerCount('SIGTERM')).toBe(1);
+    await new Promise((r) => setImmediate(r));
     expect(fake.eventNames()).toEqual([]);
     sd.install();
     const off2 = sd.onShutdown('h', () => {});
     off2();
+    await new Promise((r) => setImmediate(r));
+    expect(fake.listenerCount('SIGTERM')).toBe(1);
+  });
+
+  it('register and unregister in a loop: the listeners stay put, then go once, at the end', async () => {
+    const fake = createFakeProcess();
+    const added: string[] = [];
+    const on = fake.on.bind(fake);
+    fake.on = (event: string, listener: (...args: unknown[]) => void) => {
+      added.push(event);
+      return on(event, listener);
+    };
+    const sd = createShutdown({ process: fake, exit: false });
+    for (let i = 0; i < 1000; i++) sd.onShutdown(`job ${i}`, () => {})();
+    expect(added.filter((e) => e === 'SIGTERM')).toHaveLength(1);
+    await new Promise((r) => setImmediate(r));
+    expect(fake.eventNames()).toEqual([]);
+    // A registration after the removal installs them again.
+    sd.onShutdown('again', () => {});
     expect(fake.listenerCount('SIGTERM')).toBe(1);
   });
 
