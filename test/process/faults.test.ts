@@ -1,0 +1,69 @@
+// The fault matrix: each case a real process, each outcome decided from the docs.
+import { describe, expect, it } from 'vitest';
+import { fixture, spawnNode, spawnService } from './child.js';
+
+async function fault(name: string, send: (kill: (signal: NodeJS.Signals) => void) => void) {
+  const child = spawnNode([fixture('faults.mjs'), name]);
+  await child.ready;
+  send((signal) => child.proc.kill(signal));
+  return child.result;
+}
+
+describe('fault matrix', () => {
+  it('a storm of 50 SIGTERMs: one shutdown, every hook completes, exit 0', async () => {
+    const r = await fault('slow', (kill) => {
+      for (let i = 0; i < 50; i++) kill('SIGTERM');
+    });
+    expect(r.lines.filter((l) => l.startsWith('done'))).toEqual(['done 0']);
+    expect(r.lines).toContain('end drain ok');
+    expect(r.lines).toContain('db closed');
+    expect(r.code).toBe(0);
+  });
+
+  it('SIGTERM then SIGINT: not a repeat of the starting signal, so it carries on, exit 0', async () => {
+    const r = await fault('slow', (kill) => {
+      kill('SIGTERM');
+      setTimeout(() => kill('SIGINT'), 50);
+    });
+    expect(r.lines).toContain('end drain ok');
+    expect(r.code).toBe(0);
+  });
+
+  it('a hook that registers a hook: ShutdownInProgressError, reported as that hook failing', async () => {
+    const r = await fault('register-in-hook', (kill) => kill('SIGTERM'));
+    expect(r.lines).toContain('end rude error');
+    expect(r.lines).toContain('db closed');
+    expect(r.code).toBe(1);
+  });
+
+  it("an uncaught exception in a hook's timer: printed, the others still run, exit 1", async () => {
+    const r = await fault('throw-in-timer', (kill) => kill('SIGTERM'));
+    expect(r.stderr).toContain('thrown in a timer during a hook');
+    expect(r.lines).toContain('db closed');
+    expect(r.code).toBe(1);
+  });
+
+  it('a rejection after the hook was cut off is not a crash: the hook is a timeout, exit 1', async () => {
+    const r = await fault('late-rejection', (kill) => kill('SIGTERM'));
+    expect(r.lines).toContain('end late timeout');
+    expect(r.lines).toContain('end after ok');
+    expect(r.stderr).not.toContain('rejected after the deadline');
+    expect(r.code).toBe(1);
+  });
+
+  it("the app's own SIGTERM listener runs too; the library still decides the exit", async () => {
+    const r = await fault('own-listener', (kill) => kill('SIGTERM'));
+    expect(r.lines).toContain('app listener ran');
+    expect(r.lines.slice(-3)).toEqual(['db closed', 'end close-db ok', 'done 0']);
+    expect(r.code).toBe(0);
+  });
+
+  it('SIGHUP with the default signals: not ours, so Node ends the process as usual', async () => {
+    const child = spawnService({ hooks: [{ name: 'h', does: 'ok' }] });
+    await child.ready;
+    child.proc.kill('SIGHUP');
+    const r = await child.result;
+    expect(r.signal).toBe('SIGHUP');
+    expect(r.lines).not.toContain('start h');
+  });
+});
