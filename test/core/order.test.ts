@@ -101,3 +101,19 @@ describe('order', () => {
     expect(() => sd.onShutdown('after', () => {})).toThrow(ShutdownInProgressError);
   });
 });
+
+describe('scale', () => {
+  it('10,000 hooks in 100 priorities run in priority order, each once', async () => {
+    const { sd } = harness();
+    const ran: number[] = [];
+    for (let p = 0; p < 100; p++) {
+      for (let i = 0; i < 100; i++)
+        sd.onShutdown(`h${p}-${i}`, () => void ran.push(p), { priority: p });
+    }
+    const report = await sd.shutdown();
+    expect(ran).toHaveLength(10_000);
+    expect(ran).toEqual([...ran].sort((a, b) => b - a));
+    expect(report.hooks.every((h) => h.status === 'ok')).toBe(true);
+    expect(report.exitCode).toBe(0);
+  });
+});

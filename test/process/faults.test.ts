@@ -1,6 +1,8 @@
 // The fault matrix: each case a real process, each outcome decided from the docs.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { fixture, spawnNode, spawnService } from './child.js';
+import { fixture, NODE, spawnNode, spawnService } from './child.js';
 
 async function fault(name: string, send: (kill: (signal: NodeJS.Signals) => void) => void) {
   const child = spawnNode([fixture('faults.mjs'), name]);
@@ -65,5 +67,41 @@ describe('fault matrix', () => {
     const r = await child.result;
     expect(r.signal).toBe('SIGHUP');
     expect(r.lines).not.toContain('start h');
+  });
+
+  it('stdout a closed pipe while hooks print: the EPIPE is printed as a crash, the shutdown ends, exit 1', async () => {
+    const proc = spawn(NODE, [fixture('faults.mjs'), 'print'], {
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: { ...process.env, DEBUG: '' },
+    });
+    let stderr = '';
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    await new Promise<void>((resolve) =>
+      proc.stdout!.setEncoding('utf8').on('data', (c: string) => c.includes('ready') && resolve()),
+    );
+    proc.stdout!.destroy();
+    const report = once(proc, 'message');
+    proc.kill('SIGTERM');
+    const [code, signal] = await once(proc, 'exit');
+    expect({ code, signal }).toEqual({ code: 1, signal: null });
+    expect((await report)[0]).toEqual({ exitCode: 1 });
+    expect(stderr).toMatch(/EPIPE/);
+  });
+
+  it("an exit listener of the app that throws: Node prints it; the exit code stays the report's", async () => {
+    const r = await fault('exit-listener-throws', (kill) => kill('SIGTERM'));
+    expect(r.stderr).toContain('exit listener bug');
+    expect(r.lines).toContain('done 0');
+    expect(r.code).toBe(0);
+  });
+
+  it('1,000,000 register/unregister cycles leave the heap flat', async () => {
+    const r = await spawnNode(['--expose-gc', fixture('churn-heap.mjs')]).result;
+    expect(r.code).toBe(0);
+    const { before, after } = JSON.parse(r.lines.at(-1)!) as { before: number; after: number };
+    // Flat: well under a byte per cycle (a leak of one closure per cycle would be ~100 MB).
+    expect(after - before).toBeLessThan(1_000_000);
   });
 });
