@@ -20,7 +20,13 @@ export function flushStdio(timeout: number): Promise<void> {
   return new Promise((resolve) => {
     let left = pending.length;
     const timer = setTimeout(() => {
-      log.core('stdio not flushed within %d ms; exiting anyway', timeout);
+      const queued = pending.reduce((sum, stream) => sum + (stream.writableLength ?? 0), 0);
+      // A pipe's pending write counts whole until it completes: an upper bound of what is lost.
+      log.core(
+        'stdio not flushed within %d ms; exiting anyway, up to %d bytes not written',
+        timeout,
+        queued,
+      );
       resolve();
     }, timeout);
     timer.unref();
