@@ -282,7 +282,10 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
       log.core('still open at the global deadline: %o', report.activeResources);
     }
     this.#state = 'stopped';
-    this.#unlisten();
+    // When this instance ends the process itself, its listeners stay until it does: a signal
+    // arriving while stdout flushes would otherwise meet the default action and kill the process
+    // (143) with its report unwritten. A signal now finds the shutdown stopped and does nothing.
+    if (this.#options.exit !== true) this.#unlisten();
     log.core('shutdown done in %d ms, exit code %d', report.durationMs, report.exitCode);
     const crashed = this.#crash;
     this.#emit('done', report);
@@ -306,6 +309,9 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     }
     this.#exiting = true;
     if (!immediate) await flushStdio(flushTimeout);
+    // From here on Node's own handling applies: an `exit` listener of the application that throws
+    // must end the process, not land in this instance's uncaughtException listener.
+    this.#unlisten();
     process.exit(code);
   }
 
