@@ -309,9 +309,14 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     }
     this.#exiting = true;
     if (!immediate) await flushStdio(flushTimeout);
-    // From here on Node's own handling applies: an `exit` listener of the application that throws
-    // must end the process, not land in this instance's uncaughtException listener.
-    this.#unlisten();
+    // An `exit` listener of the application that throws must end the process the way Node ends
+    // it, not land in this instance's error listeners. The signal listeners stay: a signal that
+    // arrives while the process exits must not meet the default action and kill it (143).
+    for (const event of ['uncaughtException', 'unhandledRejection']) {
+      const listener = this.#listeners.get(event);
+      if (listener) this.#options.process.off(event, listener);
+      this.#listeners.delete(event);
+    }
     process.exit(code);
   }
 
