@@ -312,11 +312,8 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     // An `exit` listener of the application that throws must end the process the way Node ends
     // it, not land in this instance's error listeners. The signal listeners stay: a signal that
     // arrives while the process exits must not meet the default action and kill it (143).
-    for (const event of ['uncaughtException', 'unhandledRejection']) {
-      const listener = this.#listeners.get(event);
-      if (listener) this.#options.process.off(event, listener);
-      this.#listeners.delete(event);
-    }
+    this.#off('uncaughtException');
+    this.#off('unhandledRejection');
     process.exit(code);
   }
 
@@ -498,13 +495,19 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     log.core('listening on %s', [...this.#listeners.keys()].join(', '));
   }
 
+  #off(event: string): void {
+    const listener = this.#listeners.get(event);
+    if (!listener) return;
+    this.#options.process.off(event, listener);
+    this.#listeners.delete(event);
+  }
+
   #unlisten(): void {
     if (this.#unlistenTimer) {
       clearImmediate(this.#unlistenTimer);
       this.#unlistenTimer = undefined;
     }
-    for (const [event, listener] of this.#listeners) this.#options.process.off(event, listener);
-    this.#listeners.clear();
+    for (const event of [...this.#listeners.keys()]) this.#off(event);
     this.#channel?.close();
     this.#channel = undefined;
   }
