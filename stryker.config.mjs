@@ -1,0 +1,16 @@
+// Mutation testing: `npm run mutate` (scripts/mutate.mjs runs this on Node 22).
+// The fast layer runs against each mutant: the in-process tests import src/ directly. The
+// real-process tests run the built dist/ in children, which a mutant of src/ never reaches.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  mutate: ['src/core/**/*.ts', 'src/http/**/*.ts', 'src/express/**/*.ts', 'src/fastify/**/*.ts'],
+  reporters: ['json', 'clear-text', 'progress'],
+  concurrency: 2,
+  timeoutMS: 10_000,
+  thresholds: { high: 95, low: 90, break: null },
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
