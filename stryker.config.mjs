@@ -11,6 +11,8 @@ export default {
   concurrency: 2,
   timeoutMS: 10_000,
   thresholds: { high: 95, low: 90, break: null },
+  // Reruns test only the mutants whose code or tests changed (reports/stryker-incremental.json).
+  incremental: true,
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };

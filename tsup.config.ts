@@ -7,6 +7,7 @@ const entry = {
   'fastify/index': 'src/fastify/index.ts',
   'testing/index': 'src/testing/index.ts',
   'process/index': 'src/process/index.ts',
+  'nestjs/index': 'src/nestjs/index.ts',
 };
 
 export default defineConfig([

@@ -27,6 +27,10 @@ describe.each([
   { file: 'fastify.mjs', env: { FASTIFY_PACKAGE: 'fastify4' }, closes: true },
   { file: 'fastify.mjs', env: { FASTIFY_PACKAGE: 'fastify' }, closes: true },
   { file: 'http2.mjs', env: {}, closes: false },
+  { file: 'koa.mjs', env: {}, closes: true },
+  { file: 'hono.mjs', env: {}, closes: true },
+  { file: 'nestjs.mjs', env: {}, closes: false },
+  { file: 'nestjs.mjs', env: { NEST_PLATFORM: 'fastify' }, closes: false },
 ])('example $file $env', ({ file, env, closes }) => {
   it('serves, turns unready on SIGTERM while still serving, then exits 0', async () => {
     const { Agent, request } = await import('undici');
@@ -53,6 +57,13 @@ describe.each([
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
     if (closes) expect(r.stdout).toContain('database closed');
+    if (file === 'nestjs.mjs') {
+      // Nest's lifecycle ran after the drain: both queries were served before the pool ended.
+      expect(r.lines.slice(-2)).toEqual([
+        'pool ended after 2 queries',
+        'onApplicationShutdown(SIGTERM)',
+      ]);
+    }
     if (file === 'fastify.mjs') {
       // Both requests to / left an audit row; the flush wrote them before onClose ended the pool.
       expect(r.lines.slice(-2)).toEqual([

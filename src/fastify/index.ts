@@ -2,9 +2,8 @@ import type { Server } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Priority } from '../core/priority.js';
-import { describe } from '../core/validate.js';
 import { createDrainHook } from '../http/drain.js';
-import { type DrainOptions, resolveDrainOptions } from '../http/options.js';
+import { type DrainOptions, resolveDrainOptions, validateRoutePath } from '../http/options.js';
 import {
   type HealthCheck,
   livenessProbe,
@@ -49,9 +48,9 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
 
 const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, options) => {
   const o = resolveDrainOptions(options);
-  const path = routePath(options.readinessPath, '/ready', 'readinessPath');
-  const preStopPath = routePath(options.preStopPath, false, 'preStopPath');
-  const livenessPath = routePath(options.livenessPath, false, 'livenessPath');
+  const path = validateRoutePath(options.readinessPath, '/ready', 'readinessPath');
+  const preStopPath = validateRoutePath(options.preStopPath, false, 'preStopPath');
+  const livenessPath = validateRoutePath(options.livenessPath, false, 'livenessPath');
   const { checks, checkTimeout, failDuringShutdown } = options;
   const readiness = readinessProbe({
     shutdown: o.shutdown,
@@ -105,16 +104,6 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
     tracker?.detach();
   });
 };
-
-function routePath(value: unknown, fallback: string | false, option: string): string | false {
-  const path = value === undefined ? fallback : value;
-  if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
-    throw new TypeError(
-      `Expected \`${option}\` to be a path like "/ready" or false, got ${describe(path)}`,
-    );
-  }
-  return path;
-}
 
 function forcesConnections(fastify: FastifyInstance): boolean {
   return (

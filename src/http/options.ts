@@ -6,6 +6,7 @@ import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
 import type { Shutdown } from '../core/shutdown.js';
 import type { HookOptions } from '../core/types.js';
 import {
+  describe,
   validateFunction,
   validateMs,
   validateName,
@@ -132,4 +133,19 @@ export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
     name: o.name === undefined ? undefined : validateName(o.name, 'name'),
     shutdown,
   };
+}
+
+/** A route option of an adapter: a path starting with `/`, or `false` for no route. */
+export function validateRoutePath(
+  value: unknown,
+  fallback: string | false,
+  option: string,
+): string | false {
+  const path = value === undefined ? fallback : value;
+  if (path !== false && (typeof path !== 'string' || !path.startsWith('/'))) {
+    throw new TypeError(
+      `Expected \`${option}\` to be a path like "/ready" or false, got ${describe(path)}`,
+    );
+  }
+  return path;
 }

@@ -181,6 +181,92 @@ function fastifyKind(name: string, pkg: 'fastify4' | 'fastify'): Kind {
   };
 }
 
+async function koaApp(handler: Handler): Promise<http.Server> {
+  const Koa = (await import('koa')).default;
+  const app = new Koa();
+  app.use((ctx) => {
+    // The handler answers on Node's own objects; Koa leaves the response alone.
+    // (Koa starts every response as a 404.)
+    ctx.respond = false;
+    ctx.res.statusCode = 200;
+    handler(ctx.req, ctx.res);
+  });
+  return http.createServer(app.callback());
+}
+
+async function honoApp(handler: Handler): Promise<http.Server> {
+  const { Hono } = await import('hono');
+  const { createAdaptorServer } = await import('@hono/node-server');
+  const { RESPONSE_ALREADY_SENT } = await import('@hono/node-server/utils/response');
+  const app = new Hono<{ Bindings: { incoming: IncomingMessage; outgoing: ServerResponse } }>();
+  app.all('*', (c) => {
+    handler(c.env.incoming, c.env.outgoing);
+    return RESPONSE_ALREADY_SENT;
+  });
+  // What serve() does, without listening: a node:http server around the app.
+  return createAdaptorServer({ fetch: app.fetch }) as http.Server;
+}
+
+/** NestJS with ShutdownHooksModule on either platform; /ready is the module's own route. */
+function nestKind(name: string, platform: 'express' | 'fastify'): Kind {
+  return {
+    name,
+    protocol: 'h1',
+    websocket: true,
+    async start(options = {}) {
+      await import('reflect-metadata');
+      const { Module } = await import('@nestjs/common');
+      const { NestFactory } = await import('@nestjs/core');
+      const { ShutdownHooksModule } = await import('../../src/nestjs/index.js');
+      const sd = instance(options.timeout, options.delay);
+      const probe = new Probe();
+      const handler = routes(probe, sd);
+      class AppModule {}
+      Module({ imports: [ShutdownHooksModule.forRoot({ shutdown: sd, ...options.drain })] })(
+        AppModule,
+      );
+      const adapter =
+        platform === 'fastify'
+          ? new (await import('@nestjs/platform-fastify')).FastifyAdapter()
+          : new (await import('@nestjs/platform-express')).ExpressAdapter();
+      const app = await NestFactory.create(AppModule, adapter, { logger: false });
+      const paths = ['/fast', '/slow', '/hang', '/sse'];
+      if (platform === 'fastify') {
+        const fastify = app.getHttpAdapter().getInstance() as import('fastify').FastifyInstance;
+        for (const path of paths) {
+          fastify.get(path, (request, reply) => {
+            reply.hijack();
+            handler(request.raw, reply.raw);
+          });
+        }
+      } else {
+        app.use((req: IncomingMessage, res: ServerResponse, next: () => void) => {
+          if (paths.includes(new URL(req.url ?? '/', 'http://x').pathname)) handler(req, res);
+          else next();
+        });
+      }
+      const server = app.getHttpServer() as http.Server;
+      const wss = new WebSocketServer({ server });
+      await app.listen(0, '127.0.0.1');
+      const port = (server.address() as AddressInfo).port;
+      return {
+        origin: `http://localhost:${port}`,
+        protocol: 'h1',
+        tls: false,
+        server,
+        sd,
+        probe,
+        wss,
+        async close() {
+          wss.close();
+          server.closeAllConnections?.();
+          await app.close().catch(() => {});
+        },
+      };
+    },
+  };
+}
+
 export const KINDS: Kind[] = [
   nodeKind('http', 'h1', false, (h) => http.createServer(h)),
   nodeKind('https', 'h1', true, (h, t) => https.createServer(t, h)),
@@ -196,6 +282,10 @@ export const KINDS: Kind[] = [
   nodeKind('express 5', 'h1', false, (h) => expressApp('express5', h)),
   fastifyKind('fastify 4', 'fastify4'),
   fastifyKind('fastify 5', 'fastify'),
+  nodeKind('koa', 'h1', false, (h) => koaApp(h)),
+  nodeKind('hono', 'h1', false, (h) => honoApp(h)),
+  nestKind('nestjs (express)', 'express'),
+  nestKind('nestjs (fastify)', 'fastify'),
 ];
 
 // ---------------------------------------------------------------------------------------------

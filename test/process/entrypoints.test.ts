@@ -1,14 +1,16 @@
 // Every entry point loads, as ESM and as CommonJS, from an install that has the package's own
-// dependencies only: no express, no fastify, none of this repository's dev tools.
+// dependencies only: no express, no fastify, no NestJS, none of this repository's dev tools.
 import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NODE, spawnNode } from './child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const dir = join(root, 'test/.tmp/install');
+// Outside the project: resolution must not climb into the repository's own node_modules.
+const dir = join(tmpdir(), 'shutdown-hooks-install');
 const ENTRIES = [
   'shutdown-hooks',
   'shutdown-hooks/http',
@@ -16,6 +18,7 @@ const ENTRIES = [
   'shutdown-hooks/fastify',
   'shutdown-hooks/testing',
   'shutdown-hooks/process',
+  'shutdown-hooks/nestjs',
 ];
 
 beforeAll(() => {
@@ -24,7 +27,7 @@ beforeAll(() => {
   mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
   cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
   cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
-  const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+  const prod = execFileSync('npm', ['ls', '--omit=dev', '--omit=peer', '--all', '--parseable'], {
     cwd: root,
     encoding: 'utf8',
   });
