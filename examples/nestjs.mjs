@@ -28,13 +28,20 @@ class Pool {
 }
 Injectable()(Pool);
 
+let inFlight = 0; // requests being served, for the line printed at onApplicationShutdown
+
 class HelloController {
   constructor(pool) {
     this.pool = pool;
   }
   async hello() {
-    await this.pool.query();
-    return `hello from ${process.pid}\n`;
+    inFlight += 1;
+    try {
+      await this.pool.query();
+      return `hello from ${process.pid}\n`;
+    } finally {
+      inFlight -= 1;
+    }
   }
 }
 Controller()(HelloController);
@@ -44,7 +51,7 @@ Get()(HelloController.prototype, 'hello', hello);
 
 class Lifecycle {
   onApplicationShutdown(signal) {
-    console.log(`onApplicationShutdown(${signal})`);
+    console.log(`onApplicationShutdown(${signal}), ${inFlight} requests in flight`);
   }
 }
 Injectable()(Lifecycle);

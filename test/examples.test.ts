@@ -61,7 +61,7 @@ describe.each([
       // Nest's lifecycle ran after the drain: both queries were served before the pool ended.
       expect(r.lines.slice(-2)).toEqual([
         'pool ended after 2 queries',
-        'onApplicationShutdown(SIGTERM)',
+        'onApplicationShutdown(SIGTERM), 0 requests in flight',
       ]);
     }
     if (file === 'fastify.mjs') {

@@ -1,4 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The Node binary children run on: CI sets SHUTDOWN_HOOKS_NODE to run them on Node 22 and 24. */
@@ -95,4 +97,24 @@ export async function stopService(
   await child.ready;
   child.proc.kill(signal);
   return child.result;
+}
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Puts the built package into `<dir>/node_modules/shutdown-hooks` with its own dependencies only
+ * (no dev tools, no optional peers), as `npm install shutdown-hooks` would.
+ */
+export function installPackage(dir: string): void {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
+  cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
+  cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
+  const prod = execFileSync('npm', ['ls', '--omit=dev', '--omit=peer', '--all', '--parseable'], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  for (const path of prod.trim().split('\n').slice(1)) {
+    cpSync(path, join(modules, path.split('node_modules/').pop()!), { recursive: true });
+  }
 }

@@ -1,14 +1,12 @@
 // Every entry point loads, as ESM and as CommonJS, from an install that has the package's own
 // dependencies only: no express, no fastify, no NestJS, none of this repository's dev tools.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { NODE, spawnNode } from './child.js';
+import { installPackage, NODE, spawnNode } from './child.js';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 // Outside the project: resolution must not climb into the repository's own node_modules.
 const dir = join(tmpdir(), 'shutdown-hooks-install');
 const ENTRIES = [
@@ -23,17 +21,7 @@ const ENTRIES = [
 
 beforeAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  const modules = join(dir, 'node_modules');
-  mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
-  cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
-  cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
-  const prod = execFileSync('npm', ['ls', '--omit=dev', '--omit=peer', '--all', '--parseable'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  for (const path of prod.trim().split('\n').slice(1)) {
-    cpSync(path, join(modules, path.split('node_modules/').pop()!), { recursive: true });
-  }
+  installPackage(dir);
 });
 
 describe('entry points without optional peers', () => {

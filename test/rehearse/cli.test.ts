@@ -75,6 +75,28 @@ describe('shutdown-hooks rehearse', () => {
     ]);
   });
 
+  it.each(['express', 'fastify'])(
+    "passes the NestJS example on %s under load: 0 failed, Nest's lifecycle after the drain",
+    async (platform) => {
+      const { code, json } = await rehearseJson(['--', NODE, example('nestjs.mjs')], {
+        NEST_PLATFORM: platform,
+        DELAY_MS: '1200',
+      });
+      expect(json.requests.failed).toBe(0);
+      expect(json.requests.sent).toBeGreaterThan(0);
+      expect(json.exit).toMatchObject({ code: 0, signal: null, killed: false });
+      // A query after the pool ended would have failed a request (a 500).
+      expect(
+        json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
+      ).toEqual([
+        ['nest', 'ok'],
+        ['nest close', 'ok'],
+      ]);
+      expect(json.verdict).toBe('pass');
+      expect(code).toBe(0);
+    },
+  );
+
   it('fails a plain server with no SIGTERM handler, and says why', async () => {
     const r = await rehearseText(NODE, fixture('plain-server.mjs'));
     expect(r.code).toBe(1);

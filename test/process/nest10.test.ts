@@ -1,0 +1,64 @@
+// NestJS 10 on both platforms: its own install (test/fixtures/nest10's lockfile, npm ci from the
+// registry into a folder outside the project), the built package beside it, and the NestJS
+// example copied in, so that every import resolves to Nest 10.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Agent, request } from 'undici';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { fixture, installPackage, spawnNode } from './child.js';
+
+const dir = join(tmpdir(), 'shutdown-hooks-nest10');
+
+beforeAll(() => {
+  const lock = readFileSync(fixture('nest10/package-lock.json'), 'utf8');
+  const installed = join(dir, 'package-lock.json');
+  if (!existsSync(installed) || readFileSync(installed, 'utf8') !== lock) {
+    cpSync(fixture('nest10'), dir, { recursive: true });
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
+  }
+  installPackage(dir);
+  copyFileSync(
+    fileURLToPath(new URL('../../examples/nestjs.mjs', import.meta.url)),
+    join(dir, 'nestjs.mjs'),
+  );
+}, 120_000);
+
+describe.each(['express', 'fastify'])('NestJS 10 on %s', (platform) => {
+  it("drains, then runs Nest's lifecycle with no request in flight; exit 0", async () => {
+    const version = JSON.parse(
+      readFileSync(join(dir, 'node_modules/@nestjs/core/package.json'), 'utf8'),
+    ).version as string;
+    expect(version).toMatch(/^10\./);
+    const child = spawnNode([join(dir, 'nestjs.mjs')], {
+      cwd: dir,
+      env: { PORT: '0', DELAY_MS: '500', NEST_PLATFORM: platform },
+    });
+    await child.waitFor(/^listening on /);
+    const url = /^listening on (\S+)/m.exec(child.output())![1]!;
+    const dispatcher = new Agent();
+    const get = async (path: string) => {
+      const res = await request(`${url}${path}`, { dispatcher });
+      return { status: res.statusCode, body: await res.body.text() };
+    };
+    expect((await get('/ready')).status).toBe(200);
+    const inFlight = get('/');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    child.proc.kill('SIGTERM');
+    let ready = 200;
+    for (let i = 0; i < 200 && ready === 200; i++) ready = (await get('/ready')).status;
+    expect(ready).toBe(503);
+    expect((await get('/')).body).toMatch(/^hello/);
+    expect((await inFlight).body).toMatch(/^hello/);
+    await dispatcher.close();
+    const r = await child.result;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.lines.slice(-2)).toEqual([
+      'pool ended after 2 queries',
+      'onApplicationShutdown(SIGTERM), 0 requests in flight',
+    ]);
+  });
+});
