@@ -1,0 +1,35 @@
+// Recipe: a BullMQ worker. `worker.close()` stops taking jobs at once and resolves when the
+// active ones have finished, so it runs at Priority.WORKER: after the HTTP drain (nothing new
+// is enqueued by this process), before the Redis connections close. A job cut off by SIGKILL
+// would be picked up again by another worker after its lock expires; a job finished here is
+// never run twice.
+//   REDIS_URL=redis://... node examples/recipes/bullmq.mjs
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { onShutdown, Priority } from 'shutdown-hooks';
+
+const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// BullMQ's blocking connection needs maxRetriesPerRequest: null.
+const connection = new Redis(url, { maxRetriesPerRequest: null });
+const store = new Redis(url); // where jobs record their work
+
+const worker = new Worker(
+  'orders',
+  async (job) => {
+    await sleep(job.data.ms ?? 200);
+    // HINCRBY, not HSET: a job that ran twice would show 2.
+    await store.hincrby('processed', job.id, 1);
+  },
+  { connection, concurrency: 4 },
+);
+worker.on('failed', (job, error) => console.error(`job ${job?.id} failed: ${error.message}`));
+
+onShutdown('bullmq worker', () => worker.close(), { priority: Priority.WORKER, timeout: 10_000 });
+onShutdown('redis', () => Promise.all([connection.quit(), store.quit()]), {
+  priority: Priority.RESOURCE,
+  timeout: 2000,
+});
+
+await worker.waitUntilReady();
+console.log('ready');

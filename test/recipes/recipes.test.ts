@@ -1,0 +1,241 @@
+// Each recipe of docs/recipes.md runs as a real process against the real thing (PostgreSQL and
+// Redis from temp dirs, ws, pino, OpenTelemetry), is stopped with SIGTERM under load, and is
+// checked for what it must not lose.
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis as RedisClient } from 'ioredis';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WebSocket } from 'ws';
+import { spawnNode } from '../process/child.js';
+import { findPostgres, findRedis, Postgres, Redis, skipReason } from './services.js';
+
+const recipe = (name: string) =>
+  fileURLToPath(new URL(`../../examples/recipes/${name}`, import.meta.url));
+
+/** One request on a fresh connection; its status and body (status 0 when it failed outright). */
+function send(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    http
+      .get(url, { agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => {
+          body += c;
+        });
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', (error) => resolve({ status: 0, body: error.message }));
+  });
+}
+
+/** Starts a recipe that prints `listening on <url>`; returns the child and its URL. */
+async function serve(name: string, env: Record<string, string>) {
+  const child = spawnNode([recipe(name)], { env: { PORT: '0', DELAY_MS: '300', ...env } });
+  await child.waitFor(/^listening on /);
+  return { child, url: /^listening on (\S+)/m.exec(child.output())![1]! };
+}
+
+/** Sends a request every `every` ms from now until the child exits; resolves with every reply. */
+function load(url: string, child: { result: Promise<unknown> }, every = 20) {
+  const replies: Promise<{ status: number; body: string }>[] = [];
+  let running = true;
+  void child.result.then(() => {
+    running = false;
+  });
+  const done = (async () => {
+    while (running) {
+      replies.push(send(url));
+      await sleep(every);
+    }
+    return Promise.all(replies);
+  })();
+  return done;
+}
+
+const pgBin = findPostgres();
+describe.skipIf(skipReason('PostgreSQL recipe', pgBin, 'postgresql'))('PostgreSQL with pg', () => {
+  let server: Postgres;
+  beforeAll(async () => {
+    server = await Postgres.start(pgBin!);
+  }, 60_000);
+  afterAll(() => server?.stop());
+
+  it('commits every transaction in flight at SIGTERM; the pool ends after the drain', async () => {
+    const { child, url } = await serve('postgres.mjs', { DATABASE_URL: server.url });
+    const replies = load(`${url}/order`, child);
+    await sleep(300);
+    child.proc.kill('SIGTERM');
+    const served = (await replies).filter((r) => r.status !== 0);
+    const r = await child.result;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    // Requests sent after the listener closed are refused (status 0); every one served is 200.
+    expect(served.length).toBeGreaterThan(10);
+    expect(served.every((s) => s.status === 200)).toBe(true);
+    const client = new pg.Client({ connectionString: server.url });
+    await client.connect();
+    const { rows } = await client.query<{ id: number }>('SELECT id FROM orders ORDER BY id');
+    await client.end();
+    // Every order a client was told about is in the table, and nothing else is.
+    expect(rows.map((row) => row.id)).toEqual(
+      served.map((s) => Number(s.body)).sort((a, b) => a - b),
+    );
+  });
+
+  it('a database that hangs with a transaction in flight: the shutdown still ends at its deadline, exit 1', async () => {
+    const { child, url } = await serve('postgres.mjs', {
+      DATABASE_URL: server.url,
+      TIMEOUT_MS: '3000',
+    });
+    expect((await send(`${url}/order`)).status).toBe(200);
+    server.pause();
+    try {
+      const stuck = send(`${url}/order`); // waits on the hung server
+      await sleep(100);
+      const started = Date.now();
+      child.proc.kill('SIGTERM');
+      const r = await child.result;
+      expect(r.code).toBe(1);
+      expect(Date.now() - started).toBeLessThan(5000);
+      // The drain destroyed the connection of the request that could not finish.
+      expect((await stuck).status).toBe(0);
+    } finally {
+      server.resume();
+    }
+  });
+});
+
+const redisBin = findRedis();
+describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', () => {
+  let server: Redis;
+  let client: RedisClient;
+  beforeAll(async () => {
+    server = await Redis.start(redisBin!);
+    client = new RedisClient(server.url);
+  }, 60_000);
+  afterAll(async () => {
+    await client?.quit();
+    await server?.stop();
+  });
+
+  it('ioredis: quit() lets every queued command complete', async () => {
+    await client.del('flushed');
+    const child = spawnNode([recipe('redis.mjs')], {
+      env: { REDIS_URL: server.url, BURST: '5000' },
+    });
+    await child.ready;
+    child.proc.kill('SIGTERM');
+    const r = await child.result;
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(await client.get('flushed')).toBe('5000');
+  });
+
+  it('BullMQ: across a shutdown under a steady stream of jobs, none is lost and none runs twice', async () => {
+    await client.flushall();
+    const queue = new Queue('orders', { connection: { url: server.url } });
+    const start = async () => {
+      const child = spawnNode([recipe('bullmq.mjs')], { env: { REDIS_URL: server.url } });
+      await child.ready;
+      return child;
+    };
+    const first = await start();
+    let added = 0;
+    const producing = (async () => {
+      for (; added < 60; added++) {
+        await queue.add('order', { ms: 200 }, { jobId: `job-${added}` });
+        await sleep(20);
+      }
+    })();
+    await sleep(500);
+    // A rolling update: the new replica starts, the old one is told to stop.
+    const second = await start();
+    first.proc.kill('SIGTERM');
+    const stopped = await first.result;
+    expect(stopped.stderr).toBe('');
+    expect(stopped.code).toBe(0);
+    await producing;
+    // The second worker finishes the rest.
+    for (let i = 0; i < 200; i++) {
+      if ((await client.hlen('processed')) === 60) break;
+      await sleep(50);
+    }
+    second.proc.kill('SIGTERM');
+    expect((await second.result).code).toBe(0);
+    const processed = await client.hgetall('processed');
+    expect(Object.keys(processed)).toHaveLength(60);
+    expect(Object.values(processed).every((count) => count === '1')).toBe(true);
+    expect(await queue.getFailedCount()).toBe(0);
+    await queue.close();
+  }, 60_000);
+});
+
+describe('WebSocket with ws', () => {
+  it('each client gets the whole message being sent, then "bye", then close code 1001', async () => {
+    const { child, url } = await serve('websocket.mjs', { MESSAGE_BYTES: String(1 << 20) });
+    const ws = new WebSocket(url);
+    const messages: string[] = [];
+    ws.on('message', (data) => messages.push(String(data)));
+    await once(ws, 'open');
+    while (messages.length < 2) await sleep(10);
+    child.proc.kill('SIGTERM');
+    const [code] = (await once(ws, 'close')) as [number];
+    expect(code).toBe(1001);
+    expect(messages.at(-1)).toBe('bye');
+    // Every message before it arrived whole.
+    expect(messages.slice(0, -1).every((m) => m.length === 1 << 20)).toBe(true);
+    const r = await child.result;
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('pino through a transport', () => {
+  it('the last line written during the shutdown is in the file after exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-pino-'));
+    try {
+      const file = join(dir, 'app.log');
+      const child = spawnNode([recipe('pino.mjs')], { env: { LOG_FILE: file } });
+      await child.ready;
+      child.proc.kill('SIGTERM');
+      const r = await child.result;
+      expect(r.code).toBe(0);
+      const lines = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { msg: string; exitCode?: number });
+      expect(lines.map((l) => l.msg)).toEqual(['started', 'database closed', 'shutdown complete']);
+      expect(lines.at(-1)!.exitCode).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('OpenTelemetry', () => {
+  it('spans of the last requests are exported; the SDK shuts down last', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-otel-'));
+    try {
+      const file = join(dir, 'spans.jsonl');
+      const { child, url } = await serve('opentelemetry.mjs', { SPANS_FILE: file });
+      const replies = load(`${url}/work`, child);
+      await sleep(200);
+      child.proc.kill('SIGTERM');
+      const served = (await replies).filter((s) => s.status === 200);
+      const r = await child.result;
+      expect(r.code).toBe(0);
+      expect(served.length).toBeGreaterThan(5);
+      // The batch interval (5 s) never passed: every span was exported by the shutdown.
+      expect(existsSync(file)).toBe(true);
+      const spans = readFileSync(file, 'utf8').trim().split('\n');
+      expect(spans).toHaveLength(served.length);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
