@@ -10,7 +10,7 @@ import { WebSocketServer } from 'ws';
 
 configureShutdown({ delay: Number(process.env.DELAY_MS ?? 5000) });
 
-const server = http.createServer((req, res) => res.end('use a WebSocket\n'));
+const server = http.createServer((_req, res) => res.end('use a WebSocket\n'));
 const wss = new WebSocketServer({ server });
 const bySocket = new Map(); // the TCP socket of each connection → its WebSocket
 wss.on('connection', (ws, req) => {
