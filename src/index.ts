@@ -1,3 +1,8 @@
+/**
+ * The core: the process-wide registry of shutdown hooks, the flag, the signal, and instances of your own.
+ *
+ * @module shutdown-hooks
+ */
 export {
   configureShutdown,
   getDefaultShutdown,
@@ -28,6 +33,7 @@ export type {
   HookResult,
   HookStatus,
   ProcessLike,
+  ProcessListener,
   ShutdownEvents,
   ShutdownReason,
   ShutdownReport,

@@ -1,4 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DRAIN_DEFAULTS } from '../src/http/index.js';
 import { PROBE_DEFAULTS } from '../src/http/readiness.js';
@@ -36,12 +40,6 @@ describe('README', () => {
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
   });
 
-  it('documents the probe defaults as PROBE_DEFAULTS holds them', () => {
-    for (const [name, value] of Object.entries(PROBE_DEFAULTS)) {
-      const row = readme.split('\n').find((l) => l.trim().startsWith(`| \`${name}\``)) ?? '';
-      expect(row, name).toContain(`| \`${value}\``);
-    }
-  });
 
   it('starts with the two commands', () => {
     const head = readme.split('## Why')[0]!;
@@ -51,6 +49,15 @@ describe('README', () => {
 });
 
 describe('docs/http.md', () => {
+  it('documents the probe defaults as PROBE_DEFAULTS holds them', () => {
+    const doc = readFileSync(new URL('../docs/http.md', import.meta.url), 'utf8');
+    const probes = doc.split('## Probes')[1]!.split('\n## ')[0]!;
+    for (const [name, value] of Object.entries(PROBE_DEFAULTS)) {
+      const row = probes.split('\n').find((l) => l.startsWith(`| \`${name}\``)) ?? '';
+      expect(row, name).toContain(`| \`${value}\` |`);
+    }
+  });
+
   it('documents the drain defaults as DRAIN_DEFAULTS holds them', () => {
     const doc = readFileSync(new URL('../docs/http.md', import.meta.url), 'utf8');
     const options = doc.split('## Options')[1]!.split('\n## ')[0]!;
@@ -93,4 +100,29 @@ describe('docs/deploy.md', () => {
     expect(readme).toContain(`\`delay\` \`${delay}\``);
     expect(readme).toContain(`\`timeout\` \`${timeout}\``);
   });
+});
+
+describe('docs/api', () => {
+  it('is what TypeDoc makes of the source today (npm run docs:api regenerates it)', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const out = mkdtempSync(join(tmpdir(), 'shutdown-hooks-api-'));
+    try {
+      execFileSync(
+        process.execPath,
+        [join(root, 'node_modules/typedoc/bin/typedoc'), '--out', out, '--logLevel', 'Error'],
+        { cwd: root, stdio: 'pipe' },
+      );
+      const files = (dir: string) =>
+        (readdirSync(dir, { recursive: true }) as string[]).filter((f) => f.endsWith('.md')).sort();
+      const committed = join(root, 'docs/api');
+      expect(files(committed)).toEqual(files(out));
+      for (const file of files(out)) {
+        expect(readFileSync(join(committed, file), 'utf8'), file).toBe(
+          readFileSync(join(out, file), 'utf8'),
+        );
+      }
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

@@ -1,3 +1,8 @@
+/**
+ * Express 4 and 5: probes as middleware, and 503 for requests during the drain.
+ *
+ * @module shutdown-hooks/express
+ */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { validateMs, validateOptions } from '../core/validate.js';
 import { isDraining } from '../http/drain.js';
@@ -25,7 +30,8 @@ export interface RejectWhileDrainingOptions {
   readonly retryAfter?: number;
 }
 
-type Next = (error?: unknown) => void;
+/** Express's `next`. */
+export type NextFunction = (error?: unknown) => void;
 
 /**
  * Express middleware (Express 4 and 5) that answers requests arriving on a kept-alive connection
@@ -40,7 +46,7 @@ type Next = (error?: unknown) => void;
  */
 export function rejectWhileDraining(
   options?: RejectWhileDrainingOptions,
-): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
+): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
   const o = validateOptions<RejectWhileDrainingOptions>(options, 'options');
   const retryAfter = String(
     o.retryAfter === undefined ? 1 : validateMs(o.retryAfter, 'retryAfter', { allowZero: true }),

@@ -1,3 +1,8 @@
+/**
+ * The Fastify 4 and 5 plugin.
+ *
+ * @module shutdown-hooks/fastify
+ */
 import type { Server } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';

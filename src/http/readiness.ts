@@ -45,8 +45,10 @@ export interface ReadinessOptions extends ProbeOptions {
 
 export const PROBE_DEFAULTS = Object.freeze({ checkTimeout: 1000, failDuringShutdown: true });
 
-type Request = IncomingMessage | Http2ServerRequest;
-type Response = ServerResponse | Http2ServerResponse;
+/** The request a probe handler takes: from `node:http`, `node:https` or `node:http2`'s compatibility API. */
+export type ProbeRequest = IncomingMessage | Http2ServerRequest;
+/** The response a probe handler answers on. */
+export type ProbeResponse = ServerResponse | Http2ServerResponse;
 export type ProbeAnswer = { readonly statusCode: 200 | 503; readonly body: string };
 
 /**
@@ -61,7 +63,7 @@ export type ProbeAnswer = { readonly statusCode: 200 | 503; readonly body: strin
  */
 export function readinessHandler(
   options?: ReadinessOptions,
-): (req: Request, res: Response) => void {
+): (req: ProbeRequest, res: ProbeResponse) => void {
   const probe = readinessProbe(options);
   return (_req, res) => respond(res, probe());
 }
@@ -74,7 +76,9 @@ export function readinessHandler(
  * @example
  * app.get('/live', livenessHandler());
  */
-export function livenessHandler(options?: ProbeOptions): (req: Request, res: Response) => void {
+export function livenessHandler(
+  options?: ProbeOptions,
+): (req: ProbeRequest, res: ProbeResponse) => void {
   const probe = livenessProbe(options);
   return (_req, res) => respond(res, probe());
 }
@@ -143,12 +147,12 @@ function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnsw
 }
 
 /** Answers at once, or when the checks are done. */
-function respond(res: Response, answer: ProbeAnswer | Promise<ProbeAnswer>): void {
+function respond(res: ProbeResponse, answer: ProbeAnswer | Promise<ProbeAnswer>): void {
   if (answer instanceof Promise) void answer.then((settled) => send(res, settled));
   else send(res, answer);
 }
 
-function send(res: Response, { statusCode, body }: ProbeAnswer): void {
+function send(res: ProbeResponse, { statusCode, body }: ProbeAnswer): void {
   res.statusCode = statusCode;
   for (const [name, value] of Object.entries(READINESS_HEADERS)) res.setHeader(name, value);
   res.end(body);
@@ -167,7 +171,7 @@ function send(res: Response, { statusCode, body }: ProbeAnswer): void {
  */
 export function preStopHandler(
   options?: Pick<ProbeOptions, 'shutdown'>,
-): (req: Request, res: Response) => void {
+): (req: ProbeRequest, res: ProbeResponse) => void {
   const o = validateOptions<ProbeOptions>(options, 'options');
   const shutdown = shutdownOption(o.shutdown);
   return (_req, res) => {

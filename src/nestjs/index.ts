@@ -1,3 +1,8 @@
+/**
+ * The NestJS 10 and 11 module, on the Express and Fastify platforms.
+ *
+ * @module shutdown-hooks/nestjs
+ */
 import { createRequire } from 'node:module';
 import type { Server } from 'node:net';
 import type { DynamicModule } from '@nestjs/common';

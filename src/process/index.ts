@@ -1,3 +1,8 @@
+/**
+ * Supervising child processes, cluster workers and worker threads.
+ *
+ * @module shutdown-hooks/process
+ */
 import { ChildProcess } from 'node:child_process';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { readFileSync } from 'node:fs';

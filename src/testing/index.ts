@@ -1,3 +1,8 @@
+/**
+ * Test helpers: a fake process, test instances, hook contexts.
+ *
+ * @module shutdown-hooks/testing
+ */
 import { setDefaultShutdown } from '../core/default.js';
 import { HookTimeoutError } from '../core/errors.js';
 import type { ShutdownOptions } from '../core/options.js';
