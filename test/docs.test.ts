@@ -40,7 +40,6 @@ describe('README', () => {
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
   });
 
-
   it('starts with the two commands', () => {
     const head = readme.split('## Why')[0]!;
     expect(head).toContain('npm install && npm run demo');
