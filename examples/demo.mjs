@@ -20,20 +20,44 @@ const seconds = Number(process.argv[2] ?? 3);
 const t0 = Date.now();
 const say = (line) => console.log(`${String(Date.now() - t0).padStart(6)} ms  ${line}`);
 
-// A "database": writes take a little time, and closing it waits for the last one.
-const db = {
-  rows: 0,
-  open: true,
-  async insert(rows) {
-    if (!this.open) throw new Error('database is closed');
-    await sleep(20);
-    this.rows += rows.length;
-  },
-  async close() {
-    await sleep(100);
-    this.open = false;
-  },
-};
+// The database: PostgreSQL when DATABASE_URL is set (npm's `pg`), else an in-memory stand-in
+// whose writes take a little time and whose close waits for the last one.
+const db = process.env.DATABASE_URL ? await postgres(process.env.DATABASE_URL) : standIn();
+
+function standIn() {
+  return {
+    name: 'an in-memory stand-in (set DATABASE_URL=postgres://... to use PostgreSQL)',
+    rows: 0,
+    open: true,
+    async insert(rows) {
+      if (!this.open) throw new Error('database is closed');
+      await sleep(20);
+      this.rows += rows.length;
+    },
+    async close() {
+      await sleep(100);
+      this.open = false;
+    },
+  };
+}
+
+async function postgres(url) {
+  const { default: pg } = await import('pg');
+  const pool = new pg.Pool({ connectionString: url });
+  await pool.query('CREATE TABLE IF NOT EXISTS shutdown_hooks_demo (id integer, at timestamptz)');
+  return {
+    name: `PostgreSQL (${new URL(url).host})`,
+    rows: 0,
+    async insert(rows) {
+      const result = await pool.query(
+        'INSERT INTO shutdown_hooks_demo SELECT * FROM unnest($1::integer[], $2::timestamptz[])',
+        [rows.map((r) => r.id), rows.map((r) => new Date(r.at))],
+      );
+      this.rows += result.rowCount;
+    },
+    close: () => pool.end(),
+  };
+}
 
 // A buffered queue: jobs collect in memory and reach the database in batches.
 const buffer = [];
@@ -137,7 +161,8 @@ sd.on('done', (report) => {
   );
 });
 
-say(`running: a worker fills a queue that is flushed to a database every 2 s`);
+say(`database: ${db.name}`);
+say(`running: a worker fills a queue that is flushed to the database every 2 s`);
 say(`running: 8 keep-alive clients load http://127.0.0.1:${port}/`);
 say(`sending SIGTERM to myself in ${seconds} s (or press Ctrl-C)`);
 setTimeout(() => process.kill(process.pid, 'SIGTERM'), seconds * 1000).unref();

@@ -111,6 +111,34 @@ describe.skipIf(skipReason('PostgreSQL recipe', pgBin, 'postgresql'))('PostgreSQ
   });
 });
 
+describe.skipIf(skipReason('the demo on PostgreSQL', pgBin, 'postgresql'))(
+  'the demo with DATABASE_URL',
+  () => {
+    let server: Postgres;
+    beforeAll(async () => {
+      server = await Postgres.start(pgBin!);
+    }, 60_000);
+    afterAll(() => server?.stop());
+
+    it('writes every job the worker produced to PostgreSQL before the pool ends', async () => {
+      const demo = fileURLToPath(new URL('../../examples/demo.mjs', import.meta.url));
+      const r = await spawnNode([demo, '1'], { env: { DATABASE_URL: server.url } }).result;
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/database: PostgreSQL \(127\.0\.0\.1:\d+\)/);
+      expect(r.stdout).toContain('nothing lost');
+      const produced = Number(/rows written (\d+) of (\d+) produced/.exec(r.stdout)![2]);
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      const { rows } = await client.query<{ n: string }>(
+        'SELECT count(DISTINCT id) AS n FROM shutdown_hooks_demo',
+      );
+      await client.end();
+      expect(Number(rows[0]!.n)).toBe(produced);
+    });
+  },
+);
+
 const redisBin = findRedis();
 describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', () => {
   let server: Redis;

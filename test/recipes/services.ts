@@ -70,11 +70,21 @@ abstract class Service {
    * group): it accepts nothing and answers nothing, as a hung database.
    */
   pause(): void {
-    for (const pid of this.#tree()) process.kill(pid, 'SIGSTOP');
+    this.#signal('SIGSTOP');
   }
 
   resume(): void {
-    for (const pid of this.#tree()) process.kill(pid, 'SIGCONT');
+    this.#signal('SIGCONT');
+  }
+
+  #signal(signal: NodeJS.Signals): void {
+    for (const pid of this.#tree()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // ended since the scan
+      }
+    }
   }
 
   #tree(): number[] {
