@@ -109,10 +109,12 @@ describe('shutdown-hooks rehearse', () => {
     expect(r.stdout.trim().split('\n').at(-1)).toBe('FAIL');
   });
 
-  it('fails server.close() on SIGTERM without a delay: refused during the lag', async () => {
+  it('fails a server that closes on SIGTERM without a delay: refused during the lag', async () => {
+    // Every connection closed at once: with server.close() alone, keep-alive connections that
+    // are busy at that moment go on being served, and whether any request fails depends on timing.
     const { code, json } = await rehearseJson(
       ['--ready', '/', '--', NODE, fixture('plain-server.mjs')],
-      { CLOSE_ON_SIGTERM: '1' },
+      { CLOSE_ON_SIGTERM: 'all' },
     );
     expect(code).toBe(1);
     expect(json.verdict).toBe('fail');
