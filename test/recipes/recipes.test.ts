@@ -188,6 +188,11 @@ describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', 
     const stopped = await first.result;
     expect(stopped.stderr).toBe('');
     expect(stopped.code).toBe(0);
+    // It took jobs until the shutdown began, and none after.
+    const stopping = stopped.lines.indexOf('stopping');
+    expect(stopping).toBeGreaterThan(0);
+    expect(stopped.lines.slice(0, stopping).some((l) => l.startsWith('started '))).toBe(true);
+    expect(stopped.lines.slice(stopping).some((l) => l.startsWith('started '))).toBe(false);
     await producing;
     // The second worker finishes the rest.
     for (let i = 0; i < 200; i++) {
