@@ -119,14 +119,20 @@ describe.each(['express', 'fastify'] as const)('ShutdownHooksModule on %s', (pla
   });
 });
 
+/** A Nest logger that keeps its warnings. */
+function recordWarnings() {
+  const warnings: string[] = [];
+  const logger: LoggerService = {
+    log() {},
+    error() {},
+    warn: (message: unknown) => warnings.push(String(message)),
+  };
+  return { warnings, logger };
+}
+
 describe('ShutdownHooksModule', () => {
   it('says through Nest’s logger when enableShutdownHooks() is on as well', async () => {
-    const warnings: string[] = [];
-    const logger: LoggerService = {
-      log() {},
-      error() {},
-      warn: (message: unknown) => warnings.push(String(message)),
-    };
+    const { warnings, logger } = recordWarnings();
     const { app } = await start('express', {}, logger);
     app.enableShutdownHooks(['SIGTERM']);
     await app.init();
@@ -139,12 +145,7 @@ describe('ShutdownHooksModule', () => {
   });
 
   it('is quiet without enableShutdownHooks()', async () => {
-    const warnings: string[] = [];
-    const logger: LoggerService = {
-      log() {},
-      error() {},
-      warn: (message: unknown) => warnings.push(String(message)),
-    };
+    const { warnings, logger } = recordWarnings();
     const { app } = await start('express', {}, logger);
     await app.init();
     expect(warnings).toEqual([]);
