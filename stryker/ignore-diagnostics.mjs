@@ -1,0 +1,46 @@
+// A Stryker ignorer: mutants inside the library's `debug` output are ignored, with this reason.
+// What such a line says (and whether a `log.x.enabled` guard lets it run) is seen only with DEBUG
+// set; the lines the docs promise are asserted by the real-process tests on the built package.
+import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
+
+const REASON = 'Diagnostic output through debug (docs/testing.md: equivalent mutants)';
+
+/** `log.core(...)`, `log.hooks(...)`: a call on the package's logger. */
+function isLogCall(node) {
+  return (
+    node?.type === 'CallExpression' &&
+    node.callee.type === 'MemberExpression' &&
+    node.callee.object.type === 'Identifier' &&
+    node.callee.object.name === 'log'
+  );
+}
+
+/** `log.core.enabled` or `this.#verbose`: a test of whether diagnostics are on. */
+function isDiagnosticsTest(node) {
+  if (node?.type !== 'MemberExpression') return false;
+  const { object, property } = node;
+  if (property.type === 'PrivateName') return property.id.name === 'verbose';
+  return (
+    property.type === 'Identifier' &&
+    property.name === 'enabled' &&
+    object.type === 'MemberExpression' &&
+    object.object.type === 'Identifier' &&
+    object.object.name === 'log'
+  );
+}
+
+export const strykerPlugins = [
+  declareValuePlugin(PluginKind.Ignore, 'diagnostics', {
+    shouldIgnore(path) {
+      if (path.isExpressionStatement() && isLogCall(path.node.expression)) return REASON;
+      if (path.isCallExpression() && isLogCall(path.node)) return REASON;
+      // `if (log.core.enabled) { ... }`: the test and the diagnostics it guards.
+      if (path.isIfStatement()) {
+        const test = path.node.test;
+        const parts = test.type === 'LogicalExpression' ? [test.left, test.right] : [test];
+        if (parts.some(isDiagnosticsTest) && !path.node.alternate) return REASON;
+      }
+      return undefined;
+    },
+  }),
+];
