@@ -1,7 +1,8 @@
 // Behaviours a user relies on that a small slip in the code would break unnoticed: each test here
 // pins one of them down.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { TimeoutEvent } from '../../src/index.js';
+import { HOOK_TRAITS } from '../../src/core/registry.js';
+import { type HookOptions, Priority, type TimeoutEvent } from '../../src/index.js';
 import { deferred, harness, waitForAbort } from './helpers.js';
 
 beforeEach(() => {
@@ -118,5 +119,95 @@ describe('contracts', () => {
     expect(ended).toBe(true);
     await done;
     expect(exits).toEqual([130]);
+  });
+
+  it('a hook that ended well has no `error` key in its result', async () => {
+    const { sd } = harness();
+    sd.onShutdown('fine', () => {});
+    const report = await sd.shutdown();
+    expect(report.hooks[0]).toEqual({ name: 'fine', priority: 100, status: 'ok', durationMs: 0 });
+    expect('error' in report.hooks[0]!).toBe(false);
+  });
+
+  it('a thenable that is not a promise is awaited; null and a `then` that is no function are not', async () => {
+    const { sd, log } = harness({ timeout: 5000 });
+    const later = {
+      // biome-ignore lint/suspicious/noThenProperty: a thenable, on purpose
+      then(resolve: () => void) {
+        setTimeout(() => {
+          log.push('thenable settled');
+          resolve();
+        }, 100);
+      },
+    };
+    sd.onShutdown('thenable', () => later as unknown as Promise<void>, { priority: 3 });
+    sd.onShutdown('null', () => null as never, { priority: 2 });
+    // biome-ignore lint/suspicious/noThenProperty: not a thenable, on purpose
+    sd.onShutdown('odd', () => ({ then: 5 }) as never, { priority: 2 });
+    sd.on('hook:start', ({ name }) => log.push(`start ${name}`));
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(200);
+    const report = await done;
+    expect(log).toEqual(['start thenable', 'thenable settled', 'start null', 'start odd']);
+    expect(report.hooks.map((h) => [h.name, h.status, h.durationMs])).toEqual([
+      ['thenable', 'ok', 100],
+      ['null', 'ok', 0],
+      ['odd', 'ok', 0],
+    ]);
+  });
+
+  it('a hook may hand ctx.signal to many operations without a listener-leak warning', async () => {
+    vi.useRealTimers(); // Node emits the warning on a later tick
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const { sd } = harness();
+      sd.onShutdown('many', (ctx) => {
+        for (let i = 0; i < 50; i++) ctx.signal.addEventListener('abort', () => {});
+      });
+      await sd.shutdown();
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
+  it("a share of the time left never overrides a hook's own timeout", async () => {
+    const { sd } = harness({ timeout: 8000 });
+    const events: TimeoutEvent[] = [];
+    sd.on('timeout', (e) => events.push(e));
+    sd.onShutdown('drain-like', waitForAbort, {
+      timeout: 1000,
+      [HOOK_TRAITS]: { share: 0.75 },
+    } as HookOptions);
+    sd.onShutdown('after', () => {}, { priority: Priority.RESOURCE });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(events).toEqual([{ name: 'drain-like', timeout: 1000, global: false }]);
+    await done;
+  });
+
+  it('without a timeout of its own, a hook with a share gets that share of the time left', async () => {
+    const { sd } = harness({ timeout: 8000 });
+    const events: TimeoutEvent[] = [];
+    sd.on('timeout', (e) => events.push(e));
+    sd.onShutdown('drain-like', waitForAbort, { [HOOK_TRAITS]: { share: 0.75 } } as HookOptions);
+    sd.onShutdown('after', () => {}, { priority: Priority.RESOURCE });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(6000);
+    expect(events).toEqual([{ name: 'drain-like', timeout: 6000, global: false }]);
+    expect((await done).hooks.map((h) => h.status)).toEqual(['timeout', 'ok']);
+  });
+
+  it('as the last group, a hook with a share may use all the time left', async () => {
+    const { sd } = harness({ timeout: 8000 });
+    sd.onShutdown('drain-like', waitForAbort, { [HOOK_TRAITS]: { share: 0.75 } } as HookOptions);
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(7000);
+    expect(sd.state).toBe('draining');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect((await done).timedOut).toBe(true);
   });
 });
