@@ -8,7 +8,7 @@ export function describe(value: unknown): string {
     return String(value);
   if (typeof value === 'function') return `a function${value.name ? ` (${value.name})` : ''}`;
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Milliseconds that may be 0 (a delay) or must be positive (a timeout). */

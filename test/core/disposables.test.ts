@@ -56,7 +56,7 @@ describe('resources as hooks', () => {
   it('refuses what is neither a function nor a disposable, naming it', () => {
     const { sd } = harness();
     expect(() => sd.onShutdown('x', { close() {} } as never)).toThrow(
-      /`hook` to be a function, an AsyncDisposable or a Disposable, got a object/,
+      /`hook` to be a function, an AsyncDisposable or a Disposable, got an object/,
     );
     expect(() => sd.onShutdown('x', null as never)).toThrow(/got null/);
     expect(() => sd.onShutdown('x', 'close' as never)).toThrow(/got "close"/);

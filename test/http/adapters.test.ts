@@ -28,7 +28,7 @@ async function listening(server: http.Server): Promise<number> {
 describe('drainHttp: bad input', () => {
   it('names what is wrong', () => {
     const sd = make();
-    expect(() => drainHttp({} as never, { shutdown: sd })).toThrow(/`server`.*got a object/);
+    expect(() => drainHttp({} as never, { shutdown: sd })).toThrow(/`server`.*got an object/);
     expect(() => drainHttp('server' as never)).toThrow(TypeError);
     const server = http.createServer();
     expect(() => drainHttp(server, { shutdown: sd, idleGrace: -1 })).toThrow(/`idleGrace`.*-1/);

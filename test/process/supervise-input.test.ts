@@ -11,7 +11,7 @@ const make = () => createShutdown({ process: createFakeProcess(), exit: false })
 describe('supervise: bad input', () => {
   it('refuses what is not a target, naming it', () => {
     expect(() => supervise({} as never, { shutdown: make() })).toThrow(
-      /`target` to be a ChildProcess, a cluster Worker or a worker_threads Worker, got a object/,
+      /`target` to be a ChildProcess, a cluster Worker or a worker_threads Worker, got an object/,
     );
     expect(() => supervise(42 as never)).toThrow(TypeError);
   });
