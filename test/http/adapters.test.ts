@@ -237,6 +237,8 @@ describe('express: rejectWhileDraining', () => {
     expect(during.status).toBe(503);
     expect(during.headers['retry-after']).toBe('7');
     expect(during.headers.connection).toBe('close');
+    expect(during.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(during.body).toBe('shutting down\n');
     await done;
     agent.destroy();
     expect(() => rejectWhileDraining({ retryAfter: -1 })).toThrow(/`retryAfter`/);
