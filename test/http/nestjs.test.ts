@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createShutdown, type Shutdown } from '../../src/index.js';
 import { type NestShutdownOptions, ShutdownHooksModule } from '../../src/nestjs/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
+import { deferred } from '../core/helpers.js';
 import { get } from './get.js';
 
 const apps: { close(): Promise<void> }[] = [];
@@ -25,6 +26,7 @@ async function start(
   logger: LoggerService | false = false,
 ) {
   const events: string[] = [];
+  const arrived = deferred();
   const sd: Shutdown =
     options.shutdown ?? createShutdown({ process: createFakeProcess(), exit: false });
 
@@ -42,6 +44,7 @@ async function start(
   Injectable()(Pool);
   class Slow {
     async slow() {
+      arrived.resolve();
       await sleep(200);
       events.push('response');
       return 'slow';
@@ -60,7 +63,7 @@ async function start(
   const adapter = platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
   const app = await NestFactory.create(AppModule, adapter, { logger });
   apps.push(app);
-  return { app, sd, events };
+  return { app, sd, events, arrived: arrived.promise };
 }
 
 async function listen(app: Awaited<ReturnType<typeof start>>['app']): Promise<number> {
@@ -70,10 +73,10 @@ async function listen(app: Awaited<ReturnType<typeof start>>['app']): Promise<nu
 
 describe.each(['express', 'fastify'] as const)('ShutdownHooksModule on %s', (platform) => {
   it("drains first, then runs Nest's lifecycle in Nest's order, after the last response", async () => {
-    const { app, sd, events } = await start(platform);
+    const { app, sd, events, arrived } = await start(platform);
     const port = await listen(app);
     const inFlight = get(port, '/slow');
-    await sleep(50);
+    await arrived; // the request is in the handler
     const report = await sd.shutdown({ reason: 'SIGTERM' });
     expect((await inFlight).status).toBe(200);
     expect(events).toEqual([
