@@ -4,7 +4,8 @@
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
-  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  // Forks, not threads: the in-process tests of the real process need it to be a main thread.
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false, pool: 'forks' },
   coverageAnalysis: 'perTest',
   plugins: ['@stryker-mutator/*', './stryker/ignore-diagnostics.mjs'],
   ignorers: ['diagnostics'],

@@ -29,16 +29,30 @@ function isDiagnosticsTest(node) {
   );
 }
 
+/** The operands of `a && b && c`, or the expression itself. */
+function conjuncts(node) {
+  if (node.type === 'LogicalExpression' && node.operator === '&&') {
+    return [...conjuncts(node.left), ...conjuncts(node.right)];
+  }
+  return [node];
+}
+
+/** A statement that does nothing but write diagnostics: `log.x(...)`, or an `if` or a block of such. */
+function isLogOnly(node) {
+  if (node?.type === 'ExpressionStatement') return isLogCall(node.expression);
+  if (node?.type === 'IfStatement') return !node.alternate && isLogOnly(node.consequent);
+  if (node?.type === 'BlockStatement') return node.body.length > 0 && node.body.every(isLogOnly);
+  return false;
+}
+
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'diagnostics', {
     shouldIgnore(path) {
-      if (path.isExpressionStatement() && isLogCall(path.node.expression)) return REASON;
       if (path.isCallExpression() && isLogCall(path.node)) return REASON;
-      // `if (log.core.enabled) { ... }`: the test and the diagnostics it guards.
-      if (path.isIfStatement()) {
-        const test = path.node.test;
-        const parts = test.type === 'LogicalExpression' ? [test.left, test.right] : [test];
-        if (parts.some(isDiagnosticsTest) && !path.node.alternate) return REASON;
+      if (isLogOnly(path.node)) return REASON;
+      // `if (log.core.enabled && ...) { ... }`: the test and the diagnostics it guards.
+      if (path.isIfStatement() && !path.node.alternate) {
+        if (conjuncts(path.node.test).some(isDiagnosticsTest)) return REASON;
       }
       return undefined;
     },

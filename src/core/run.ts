@@ -58,8 +58,6 @@ export class ShutdownRun {
   /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
   #ended: Error | undefined;
   #wake: (() => void) | undefined;
-  /** Whether the group running now is the last one: a hook's `share` leaves time for the next. */
-  #lastGroup = true;
   /** Read once per run: two diagnostics per hook are otherwise a measurable share of its cost. */
   readonly #verbose = log.hooks.enabled;
 
@@ -122,26 +120,30 @@ export class ShutdownRun {
     }
     for (const [index, group] of this.#groups.entries()) {
       if (this.#ended) return;
-      this.#lastGroup = index === this.#groups.length - 1;
-      await this.#runGroup(group);
+      await this.#runGroup(group, index === this.#groups.length - 1);
     }
     this.#options.arm();
   }
 
   /**
    * Starts every hook of a group at once; settles when each has finished or been cut off. Hooks
-   * with `quickStart` (drains closing their listeners) go first, then the watchdog is armed.
+   * with `quickStart` (drains closing their listeners) go first, then the watchdog is armed. In
+   * the last group, a hook's `share` of the time left is all of it.
    */
-  #runGroup(group: readonly HookEntry[]): Promise<void> {
+  #runGroup(group: readonly HookEntry[], last: boolean): Promise<void> {
     return new Promise((resolve) => {
       let pending = group.length;
       const settled = () => {
         pending -= 1;
         if (pending === 0) resolve();
       };
-      for (const entry of group) if (entry.traits?.quickStart) this.#startHook(entry, settled);
+      for (const entry of group) {
+        if (entry.traits?.quickStart) this.#startHook(entry, last, settled);
+      }
       this.#options.arm();
-      for (const entry of group) if (!entry.traits?.quickStart) this.#startHook(entry, settled);
+      for (const entry of group) {
+        if (!entry.traits?.quickStart) this.#startHook(entry, last, settled);
+      }
     });
   }
 
@@ -149,13 +151,13 @@ export class ShutdownRun {
    * Runs one hook; calls `settled` once when it finishes or is cut off, whichever comes first. A
    * hook that is cut off keeps running in the background, but nothing waits for it any more.
    */
-  #startHook(entry: HookEntry, settled: () => void): void {
+  #startHook(entry: HookEntry, last: boolean, settled: () => void): void {
     if (this.#ended) {
       settled();
       return;
     }
     const start = Date.now();
-    const own = this.#ownTimeout(entry, start);
+    const own = this.#ownTimeout(entry, start, last);
     // A hook whose own deadline is not earlier than the global one is cut off by the global
     // deadline; it gets no timer of its own, so no race between two timers needs settling.
     const global = own === undefined || start + own >= this.deadline;
@@ -208,10 +210,10 @@ export class ShutdownRun {
   }
 
   /** The hook's own timeout, else `hookTimeout`, else its `share` of the time left (if any). */
-  #ownTimeout(entry: HookEntry, start: number): number | undefined {
+  #ownTimeout(entry: HookEntry, start: number, last: boolean): number | undefined {
     const own = entry.timeout ?? this.#options.hookTimeout;
     const share = entry.traits?.share;
-    if (own !== undefined || share === undefined || this.#lastGroup) return own;
+    if (own !== undefined || share === undefined || last) return own;
     return Math.max(1, Math.floor((this.deadline - start) * share));
   }
 

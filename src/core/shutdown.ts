@@ -181,8 +181,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     return () => {
       remove();
       // With no hook left, give the process back its default behaviour, unless asked to listen.
-      if (this.#registry.size === 0 && !this.#installedByHand && this.#state === 'running')
-        this.#unlistenSoon();
+      if (this.#mayUnlisten()) this.#unlistenSoon();
     };
   }
 
@@ -211,7 +210,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** Removes the listeners and waits for a shutdown in progress, for `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     this.uninstall();
-    if (this.#done) await this.#done;
+    await this.#done;
   }
 
   #emit: Emit = (event, ...args) => {
@@ -351,8 +350,9 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   #onCrash(kind: 'uncaughtException' | 'unhandledRejection', error: unknown): void {
     printCrash(this.#options.process.stderr ?? process.stderr, kind, error);
     this.#crash ??= { error };
-    if (this.#state === 'running') void this.#begin(kind, 1);
-    else log.core('%s while shutting down; the exit code will be 1', kind);
+    if (this.#state !== 'running')
+      log.core('%s while shutting down; the exit code will be 1', kind);
+    void this.#begin(kind, 1);
   }
 
   /**
@@ -422,17 +422,20 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     void this.#begin('beforeExit', Number.isInteger(code) ? code : 0);
   }
 
+  /** Says through `debug` which hooks a direct `process.exit()` kept from running or finishing. */
   #onExit(code: number): void {
-    if (this.#exiting || this.#state === 'stopped') return;
-    const never = this.#state === 'running' ? this.#registry.names() : (this.#run?.pending() ?? []);
-    const cut = this.#run?.running() ?? [];
-    if (never.length + cut.length > 0) {
-      log.core(
-        'process.exit(%d) was called directly; async hooks cannot run. Never started: %s. Cut off while running: %s',
-        code,
-        never.join(', ') || 'none',
-        cut.join(', ') || 'none',
-      );
+    if (log.core.enabled && !this.#exiting && this.#state !== 'stopped') {
+      const never =
+        this.#state === 'running' ? this.#registry.names() : (this.#run?.pending() ?? []);
+      const cut = this.#run?.running() ?? [];
+      if (never.length + cut.length > 0) {
+        log.core(
+          'process.exit(%d) was called directly; async hooks cannot run. Never started: %s. Cut off while running: %s',
+          code,
+          never.join(', ') || 'none',
+          cut.join(', ') || 'none',
+        );
+      }
     }
   }
 
@@ -445,9 +448,13 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     if (this.#unlistenTimer) return;
     this.#unlistenTimer = setImmediate(() => {
       this.#unlistenTimer = undefined;
-      if (this.#registry.size === 0 && !this.#installedByHand && this.#state === 'running')
-        this.#unlisten();
+      if (this.#mayUnlisten()) this.#unlisten();
     });
+  }
+
+  /** Promise 1: an emptied registry gives the process back its default behaviour. */
+  #mayUnlisten(): boolean {
+    return this.#registry.size === 0 && !this.#installedByHand && this.#state === 'running';
   }
 
   #listen(): void {
@@ -503,10 +510,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   }
 
   #unlisten(): void {
-    if (this.#unlistenTimer) {
-      clearImmediate(this.#unlistenTimer);
-      this.#unlistenTimer = undefined;
-    }
+    // A removal still pending is left to run: it looks again at whether the registry is empty.
     for (const event of [...this.#listeners.keys()]) this.#off(event);
     this.#channel?.close();
     this.#channel = undefined;

@@ -1,0 +1,187 @@
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { HOOK_TRAITS } from '../../src/core/registry.js';
+import { preloadWatchdog, startWatchdog } from '../../src/core/watchdog.js';
+import { createShutdown, type ShutdownOptions, type ShutdownReport } from '../../src/index.js';
+import { createFakeProcess } from '../../src/testing/index.js';
+
+// `exit: true`, the default: the instance ends the process itself. Here `process.exit` is a spy
+// and the watchdog thread a stub that records how it was started; the process is a fake.
+vi.mock('../../src/core/watchdog.js', () => ({
+  WATCHDOG_GRACE_MS: 1000,
+  preloadWatchdog: vi.fn(),
+  startWatchdog: vi.fn(() => ({ stop: vi.fn() })),
+}));
+
+let exit: MockInstance<typeof process.exit>;
+beforeEach(() => {
+  exit = vi.spyOn(process, 'exit').mockImplementation((() => undefined) as never);
+  vi.mocked(startWatchdog).mockClear();
+  vi.mocked(preloadWatchdog).mockClear();
+});
+afterEach(() => {
+  exit.mockRestore();
+});
+
+function exiting(options: Omit<ShutdownOptions, 'process' | 'exit'> = {}) {
+  const fake = createFakeProcess();
+  const sd = createShutdown({ ...options, process: fake, exit: true });
+  const done = new Promise<ShutdownReport>((resolve) => sd.once('done', resolve));
+  return { sd, fake, done };
+}
+
+const exited = () => vi.waitFor(() => expect(exit).toHaveBeenCalledTimes(1));
+
+/** Makes stdout look busy until `flush()`: its write callback is held back. */
+function holdStdout() {
+  let release: (() => void) | undefined;
+  Object.defineProperty(process.stdout, 'writableLength', { value: 64, configurable: true });
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation(((
+    _chunk: unknown,
+    callback?: () => void,
+  ) => {
+    release = callback;
+    return false;
+  }) as never);
+  return {
+    flush: () => release?.(),
+    restore: () => {
+      write.mockRestore();
+      delete (process.stdout as { writableLength?: number }).writableLength;
+    },
+  };
+}
+
+describe('exit: true', () => {
+  it('ends the process with the report exit code', async () => {
+    const { sd, fake, done } = exiting();
+    sd.onShutdown('fails', () => {
+      throw new Error('boom');
+    });
+    fake.emit('SIGTERM');
+    expect((await done).exitCode).toBe(1);
+    await exited();
+    expect(exit).toHaveBeenCalledWith(1);
+  });
+
+  it('keeps the signal listeners until the process is gone, and drops the error listeners first', async () => {
+    const { sd, fake, done } = exiting();
+    sd.onShutdown('h', () => {});
+    fake.emit('SIGTERM');
+    await done;
+    await exited();
+    expect(exit).toHaveBeenCalledWith(0);
+    expect(fake.listenerCount('SIGTERM')).toBe(1);
+    expect(fake.listenerCount('SIGINT')).toBe(1);
+    expect(fake.listenerCount('uncaughtException')).toBe(0);
+    expect(fake.listenerCount('unhandledRejection')).toBe(0);
+    // A signal arriving while stdout flushes finds the shutdown over and does nothing.
+    fake.emit('SIGINT');
+    fake.emit('SIGINT');
+    expect(exit).toHaveBeenCalledTimes(1);
+  });
+
+  it('exits when it was not listening for errors at all', async () => {
+    const { sd, fake, done } = exiting({ handleErrors: false });
+    sd.onShutdown('h', () => {});
+    expect(fake.listenerCount('uncaughtException')).toBe(0);
+    fake.emit('SIGTERM');
+    await done;
+    await exited();
+    expect(exit).toHaveBeenCalledWith(0);
+  });
+
+  it('waits for stdout to be flushed before exiting', async () => {
+    const stdout = holdStdout();
+    try {
+      const { sd, done } = exiting({ flushTimeout: 10_000 });
+      sd.onShutdown('h', () => {});
+      void sd.shutdown();
+      await done;
+      await new Promise((r) => setTimeout(r, 30));
+      expect(exit).not.toHaveBeenCalled();
+      stdout.flush();
+      await exited();
+    } finally {
+      stdout.restore();
+    }
+  });
+
+  it('a forced exit does not wait for stdout', async () => {
+    const stdout = holdStdout();
+    try {
+      const { sd, fake, done } = exiting({ flushTimeout: 10_000 });
+      const forced = vi.fn();
+      sd.on('force', forced);
+      sd.onShutdown('hangs', () => new Promise(() => {}));
+      fake.emit('SIGINT');
+      await new Promise((r) => setTimeout(r, 5));
+      fake.emit('SIGINT');
+      await exited();
+      expect(exit).toHaveBeenCalledWith(130);
+      expect(forced).toHaveBeenCalledWith({ signal: 'SIGINT', running: ['hangs'], exitCode: 130 });
+      // The report still follows, and in a real process that exit would come too late to matter.
+      expect((await done).exitCode).toBe(130);
+      stdout.flush();
+      await vi.waitFor(() => expect(exit).toHaveBeenCalledTimes(2));
+    } finally {
+      stdout.restore();
+    }
+  });
+});
+
+describe('the watchdog', () => {
+  it('is loaded when the listeners go in, and started once per shutdown at the global deadline', async () => {
+    const { sd, fake, done } = exiting({ timeout: 4000 });
+    sd.onShutdown('a', () => {});
+    expect(preloadWatchdog).toHaveBeenCalledTimes(1);
+    expect(startWatchdog).not.toHaveBeenCalled();
+    fake.emit('SIGTERM');
+    const report = await done;
+    expect(startWatchdog).toHaveBeenCalledTimes(1);
+    expect(startWatchdog).toHaveBeenCalledWith(report.startedAt + 4000, 4000, fake.pid);
+    const watchdog = vi.mocked(startWatchdog).mock.results[0]!.value as { stop: () => void };
+    expect(watchdog.stop).toHaveBeenCalledTimes(1);
+  });
+
+  it('is armed before the delay, so a loop blocked during it is still ended', async () => {
+    const { sd, done } = exiting({ delay: 50 });
+    sd.onShutdown('a', () => {});
+    void sd.shutdown();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(startWatchdog).toHaveBeenCalledTimes(1);
+    await done;
+    await exited();
+  });
+
+  it('is armed after the quick-start drains and before any other hook of their group', async () => {
+    const { sd, done } = exiting();
+    const seen: Record<string, number> = {};
+    const calls = () => vi.mocked(startWatchdog).mock.calls.length;
+    const record = (name: string) => () => {
+      seen[name] = calls();
+    };
+    sd.onShutdown('drain', record('drain'), { [HOOK_TRAITS]: { quickStart: true } } as object);
+    sd.onShutdown('other', record('other'));
+    void sd.shutdown();
+    await done;
+    expect(seen).toEqual({ drain: 0, other: 1 });
+  });
+
+  it('is armed even with no hook to run, for the exit that follows', async () => {
+    const { sd, done } = exiting();
+    sd.install();
+    void sd.shutdown();
+    await done;
+    expect(startWatchdog).toHaveBeenCalledTimes(1);
+  });
+
+  it('is never started when the instance does not end the process itself', async () => {
+    for (const exitOption of [false, () => {}] as const) {
+      const sd = createShutdown({ process: createFakeProcess(), exit: exitOption, delay: 5 });
+      sd.onShutdown('a', () => {});
+      await sd.shutdown();
+    }
+    expect(preloadWatchdog).not.toHaveBeenCalled();
+    expect(startWatchdog).not.toHaveBeenCalled();
+  });
+});
