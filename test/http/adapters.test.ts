@@ -268,6 +268,30 @@ describe('fastify plugin', () => {
     expect((await sd.shutdown()).hooks).toEqual([]);
   });
 
+  it('is registered under its name, once per Fastify instance', async () => {
+    const fastify = (await import('fastify')).default;
+    const app = fastify();
+    await app.register(shutdownHooks, { shutdown: make(), readinessPath: false });
+    await app.ready();
+    expect(app.hasPlugin('shutdown-hooks')).toBe(true);
+    await app.close();
+  });
+
+  it('with forceCloseConnections: true, tracks nothing on the request path', async () => {
+    const fastify = (await import('fastify')).default;
+    const requestListeners = async (options: object) => {
+      const app = fastify(options);
+      const before = app.server.listenerCount('request');
+      await app.register(shutdownHooks, { shutdown: make(), readinessPath: false });
+      await app.ready();
+      const added = app.server.listenerCount('request') - before;
+      await app.close();
+      return added;
+    };
+    expect(await requestListeners({ forceCloseConnections: true })).toBe(0);
+    expect(await requestListeners({})).toBe(1);
+  });
+
   it("with forceCloseConnections: true, leaves the connections to Fastify's close()", async () => {
     const fastify = (await import('fastify')).default;
     const sd = make();

@@ -1,6 +1,7 @@
 // ShutdownHooksModule in a real Nest application on a real server (both platforms), with an
 // instance on a fake process. The adapter contract suite (contract.test.ts) covers the drain.
 import 'reflect-metadata';
+import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Controller, Get, Injectable, type LoggerService, Module } from '@nestjs/common';
@@ -128,7 +129,7 @@ function recordWarnings() {
   const logger: LoggerService = {
     log() {},
     error() {},
-    warn: (message: unknown) => warnings.push(String(message)),
+    warn: (message: unknown, context?: unknown) => warnings.push(`${context}: ${message}`),
   };
   return { warnings, logger };
 }
@@ -139,8 +140,9 @@ describe('ShutdownHooksModule', () => {
     const { app } = await start('express', {}, logger);
     app.enableShutdownHooks(['SIGTERM']);
     await app.init();
-    expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^app\.enableShutdownHooks\(\) is on as well \(SIGTERM\)/);
+    expect(warnings).toEqual([
+      "ShutdownHooksModule: app.enableShutdownHooks() is on as well (SIGTERM): on that signal Nest closes every module at once, while requests are still being served, and then again after the drain. Remove it: ShutdownHooksModule runs Nest's lifecycle after the last request.",
+    ]);
     await app.close(); // removes Nest's listener from this process
     expect(process.listeners('SIGTERM').some((l) => String(l).includes('callDestroyHook'))).toBe(
       false,
@@ -152,6 +154,83 @@ describe('ShutdownHooksModule', () => {
     const { app } = await start('express', {}, logger);
     await app.init();
     expect(warnings).toEqual([]);
+  });
+
+  it('runs the lifecycle of nested modules in the order app.close() does', async () => {
+    const build = async (sd: Shutdown, events: string[]) => {
+      const lifecycle = (name: string) => {
+        class Provider {
+          onModuleDestroy() {
+            events.push(`destroy ${name}`);
+          }
+          beforeApplicationShutdown() {
+            events.push(`before ${name}`);
+          }
+          onApplicationShutdown() {
+            events.push(`shutdown ${name}`);
+          }
+        }
+        Injectable()(Provider);
+        return Provider;
+      };
+      class Leaf {}
+      Module({ providers: [lifecycle('leaf')] })(Leaf);
+      class Mid {}
+      Module({ imports: [Leaf], providers: [lifecycle('mid')] })(Mid);
+      class Root {}
+      Module({
+        imports: [Mid, ShutdownHooksModule.forRoot({ shutdown: sd, readinessPath: false })],
+        providers: [lifecycle('root')],
+      })(Root);
+      const app = await NestFactory.create(Root, new ExpressAdapter(), { logger: false });
+      apps.push(app);
+      await app.init();
+      return app;
+    };
+    const byNest: string[] = [];
+    await (
+      await build(createShutdown({ process: createFakeProcess(), exit: false }), byNest)
+    ).close();
+    const byModule: string[] = [];
+    const sd = createShutdown({ process: createFakeProcess(), exit: false });
+    await build(sd, byModule);
+    await sd.shutdown();
+    expect(byNest).toHaveLength(9);
+    expect(byModule).toEqual(byNest);
+  });
+
+  it('in an application context without HTTP, runs the lifecycle alone', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false });
+    const events: string[] = [];
+    class Pool {
+      onApplicationShutdown(signal?: string) {
+        events.push(`onApplicationShutdown ${signal}`);
+      }
+    }
+    Injectable()(Pool);
+    class Worker {}
+    Module({ imports: [ShutdownHooksModule.forRoot({ shutdown: sd })], providers: [Pool] })(Worker);
+    const context = await NestFactory.createApplicationContext(Worker, { logger: false });
+    apps.push(context);
+    await context.init();
+    const report = await sd.shutdown({ reason: 'SIGTERM' });
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([['nest close', 'ok']]);
+    expect(events).toEqual(['onApplicationShutdown SIGTERM']);
+  });
+
+  it('answers /ready as plain text that nothing caches', async () => {
+    const { app } = await start('express');
+    const port = await listen(app);
+    const headers = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      http
+        .get({ port, host: '127.0.0.1', path: '/ready', agent: false }, (res) => {
+          res.resume();
+          resolve(res.headers);
+        })
+        .on('error', reject);
+    });
+    expect(headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(headers['cache-control']).toBe('no-store');
   });
 
   it('refuses bad input with a TypeError naming it', () => {

@@ -156,4 +156,31 @@ describe('liveness', () => {
     expect([live.statusCode, live.body]).toEqual([200, 'alive\n']);
     await sd.shutdown();
   });
+
+  it('the Fastify plugin passes checkTimeout and failDuringShutdown to its readiness route', async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify();
+    await app.register(shutdownHooks, {
+      shutdown: sd,
+      checks: { slow: () => new Promise<boolean>(() => {}) },
+      checkTimeout: 20,
+      failDuringShutdown: false,
+    });
+    const slow = await app.inject({ url: '/ready' });
+    expect([slow.statusCode, slow.body]).toEqual([
+      503,
+      'check "slow" failed: took longer than 20 ms\n',
+    ]);
+    const plain = fastify();
+    await plain.register(shutdownHooks, { shutdown: sd, readinessPath: '/ready' });
+    sd.onShutdown('hold', () => new Promise<void>((r) => setTimeout(r, 50)));
+    const done = sd.shutdown();
+    // Still answering its checks rather than 503 for the shutdown: the option reached the probe.
+    const during = await app.inject({ url: '/ready' });
+    expect(during.body).toBe('check "slow" failed: took longer than 20 ms\n');
+    const plainDuring = await plain.inject({ url: '/ready' });
+    expect(plainDuring.statusCode).toBe(503);
+    await done;
+  });
 });
