@@ -245,6 +245,29 @@ describe('express: rejectWhileDraining', () => {
   });
 });
 
+describe('drainHttp: undo and deadlines', () => {
+  it('the function it returns takes the drain back', async () => {
+    const sd = make();
+    const server = http.createServer((_req, res) => res.end('ok'));
+    const undo = drainHttp(server, { shutdown: sd });
+    undo();
+    expect((await sd.shutdown()).hooks).toEqual([]);
+    // And the server may be drained again.
+    expect(() => drainHttp(server, { shutdown: make() })).not.toThrow();
+  });
+
+  it('a deadline during the delay still closes the server', async () => {
+    const sd = make();
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await listening(server);
+    drainHttp(server, { shutdown: sd, delay: 200, timeout: 20 });
+    const report = await sd.shutdown();
+    expect(report.hooks[0]!.status).toBe('timeout');
+    await new Promise((r) => setImmediate(r));
+    expect(server.listening).toBe(false);
+  });
+});
+
 describe('fastify plugin', () => {
   it('rejects a bad readinessPath and bad drain options at registration', async () => {
     const fastify = (await import('fastify')).default;
@@ -308,6 +331,33 @@ describe('fastify plugin', () => {
       { name: 'fastify onClose', status: 'ok' },
     ]);
     expect(closed).toBe(true);
+  });
+
+  it('with forceCloseConnections: true, ends requests still in flight at once, as Fastify would', async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify({ forceCloseConnections: true });
+    let arrived!: () => void;
+    const inHandler = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    app.get('/slow', async () => {
+      arrived();
+      await new Promise((r) => setTimeout(r, 2000));
+      return 'late';
+    });
+    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const request = new Promise<string>((resolve) => {
+      http
+        .get({ port, host: '127.0.0.1', path: '/slow', agent: false }, () => resolve('answered'))
+        .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+    });
+    await inHandler;
+    const report = await sd.shutdown();
+    expect(await request).toBe('ECONNRESET');
+    expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok']);
   });
 
   it("runs Fastify's onClose hooks at Priority.RESOURCE, after the app's own hooks", async () => {

@@ -98,6 +98,28 @@ describe('preStopHandler', () => {
     });
   });
 
+  it('answers at once once the shutdown has begun, and when it ends without any hook', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false });
+    const preStop = preStopHandler({ shutdown: sd });
+    const answers: number[] = [];
+    const res = () => ({
+      statusCode: 0,
+      setHeader() {},
+      end(this: { statusCode: number }) {
+        answers.push(this.statusCode);
+      },
+    });
+    // No hook registered: no hook:start ever comes; the end of the shutdown answers.
+    preStop({} as never, res() as never);
+    expect(answers).toEqual([]);
+    const report = await sd.shutdown();
+    expect(report.reason).toBe('preStop');
+    expect(answers).toEqual([200]);
+    preStop({} as never, res() as never);
+    expect(answers).toEqual([200, 200]);
+    expect(sd.listenerCount('hook:start') + sd.listenerCount('done')).toBe(0);
+  });
+
   it('the Fastify plugin serves it on preStopPath', async () => {
     const fastify = (await import('fastify')).default;
     const sd = createShutdown({ process: createFakeProcess(), exit: false, delay: 100 });

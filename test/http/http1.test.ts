@@ -1,0 +1,152 @@
+// The HTTP/1 connection rules one at a time, on stand-in connections: which response carries
+// `Connection: close`, when a quiet socket is closed, and what counts as an event stream.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { describe, expect, it, vi } from 'vitest';
+import { type Conn, checkIdle, isEventStream, markClose } from '../../src/http/http1.js';
+
+function response(headersSent = false) {
+  const headers = new Map<string, string>();
+  return {
+    headersSent,
+    headers,
+    setHeader: vi.fn((name: string, value: string) => void headers.set(name, value)),
+    removeHeader: vi.fn((name: string) => void headers.delete(name)),
+  };
+}
+type FakeResponse = ReturnType<typeof response>;
+
+function connection(fields: Partial<Record<keyof Conn, unknown>> = {}) {
+  const socket = { bytesRead: 10, destroyed: false, destroy: vi.fn() };
+  return {
+    tracker: undefined,
+    socket,
+    inflight: 0,
+    lastReq: undefined,
+    lastRes: undefined,
+    marked: undefined,
+    quietSince: Date.now(),
+    quietBytes: 10,
+    upgraded: false,
+    timer: undefined,
+    ...fields,
+  } as unknown as Conn & { socket: typeof socket };
+}
+
+const asResponse = (res: FakeResponse) => res as unknown as ServerResponse;
+
+describe('markClose', () => {
+  it('marks the latest response whose headers are not out, once', () => {
+    const res = response();
+    const conn = connection({ lastRes: asResponse(res) });
+    markClose(conn);
+    markClose(conn);
+    expect(res.headers.get('connection')).toBe('close');
+    expect(res.setHeader).toHaveBeenCalledTimes(1);
+    expect(conn.marked).toBe(res);
+  });
+
+  it('does nothing without a response, or when the headers are already out', () => {
+    const conn = connection();
+    markClose(conn);
+    expect(conn.marked).toBeUndefined();
+    const sent = response(true);
+    conn.lastRes = asResponse(sent);
+    markClose(conn);
+    expect(sent.setHeader).not.toHaveBeenCalled();
+    expect(conn.marked).toBeUndefined();
+  });
+
+  it('with pipelining, takes the mark back from an earlier response still unsent', () => {
+    const first = response();
+    const conn = connection({ lastRes: asResponse(first) });
+    markClose(conn);
+    const second = response();
+    conn.lastRes = asResponse(second);
+    markClose(conn);
+    expect(first.removeHeader).toHaveBeenCalledWith('connection');
+    expect(first.headers.has('connection')).toBe(false);
+    expect(second.headers.get('connection')).toBe('close');
+  });
+
+  it('leaves an earlier response alone once its headers are out', () => {
+    const first = response();
+    const conn = connection({ lastRes: asResponse(first) });
+    markClose(conn);
+    first.headersSent = true;
+    conn.lastRes = asResponse(response());
+    markClose(conn);
+    expect(first.removeHeader).not.toHaveBeenCalled();
+  });
+});
+
+describe('checkIdle', () => {
+  it('closes a quiet socket at once when its grace is over', () => {
+    const conn = connection({ quietSince: Date.now() - 50 });
+    checkIdle(conn, 50);
+    expect(conn.socket.destroy).toHaveBeenCalledTimes(1);
+  });
+
+  it('waits out the rest of the grace, then closes', async () => {
+    vi.useFakeTimers();
+    try {
+      const conn = connection({ quietSince: Date.now() });
+      checkIdle(conn, 100);
+      expect(conn.socket.destroy).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(99);
+      expect(conn.socket.destroy).not.toHaveBeenCalled();
+      vi.advanceTimersByTime(1);
+      expect(conn.socket.destroy).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('never closes a socket that is busy, upgraded, gone, or receiving', () => {
+    const cases = [
+      connection({ inflight: 1 }),
+      connection({ upgraded: true }),
+      connection({ quietBytes: 9 }),
+    ];
+    const gone = connection();
+    gone.socket.destroyed = true;
+    for (const conn of [...cases, gone]) {
+      checkIdle(conn, 0);
+      expect(conn.socket.destroy).not.toHaveBeenCalled();
+      expect(conn.timer).toBeUndefined();
+    }
+  });
+
+  it('a new check clears the timer of the last one', async () => {
+    vi.useFakeTimers();
+    try {
+      const conn = connection({ quietSince: Date.now() });
+      checkIdle(conn, 100);
+      conn.inflight = 1;
+      checkIdle(conn, 100);
+      conn.inflight = 0;
+      vi.advanceTimersByTime(200);
+      expect(conn.socket.destroy).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('isEventStream', () => {
+  const req = (accept?: string) => ({ headers: { accept } }) as unknown as IncomingMessage;
+  const res = (type?: unknown) => ({ getHeader: () => type }) as unknown as ServerResponse;
+
+  it('by the response content type, with or without parameters', () => {
+    expect(isEventStream(req(), res('text/event-stream'))).toBe(true);
+    expect(isEventStream(req(), res('text/event-stream; charset=utf-8'))).toBe(true);
+    expect(isEventStream(req(), res('text/plain; x=text/event-stream'))).toBe(false);
+    expect(isEventStream(req(), res(['text/event-stream']))).toBe(false);
+  });
+
+  it('by what the client accepts', () => {
+    expect(isEventStream(req('text/event-stream'), res())).toBe(true);
+    expect(isEventStream(req('text/html, text/event-stream'), res('text/html'))).toBe(true);
+    expect(isEventStream(req('text/html'), res())).toBe(false);
+    expect(isEventStream(req(), res())).toBe(false);
+  });
+});
