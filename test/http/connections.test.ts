@@ -143,3 +143,21 @@ it('adopts a connection accepted before drainHttp() once it sends a request', as
   expect((await done).hooks[0]!.status).toBe('ok');
   client.socket.destroy();
 });
+
+it('at the deadline, destroys a connection accepted before drainHttp() whose request still runs', async () => {
+  const sd = instance();
+  server = http.createServer((req, res) => {
+    if (req.url === '/hang') return; // never answered
+    res.end('ok');
+  });
+  const client = await rawClient(server);
+  await client.send('GET /before HTTP/1.1\r\nHost: x\r\n\r\n');
+  drainHttp(server, { shutdown: sd, timeout: 50 });
+  await client.send('GET /hang HTTP/1.1\r\nHost: x\r\n\r\n', false);
+  await until(() => server!.listenerCount('request') > 0 && client.socket.bytesWritten > 0);
+  const closed = once(client.socket, 'close');
+  const report = await sd.shutdown();
+  expect(report.hooks[0]!.status).toBe('timeout');
+  await closed;
+  expect(client.socket.destroyed).toBe(true);
+});
