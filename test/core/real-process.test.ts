@@ -56,6 +56,8 @@ describe('on the real process', () => {
     expect(process.listeners('message')).not.toContain(listener);
 
     expect(added('message', () => real({ shutdownMessage: false }).install())).toEqual([]);
+    // Off by default: listening for messages keeps the IPC channel open.
+    expect(added('message', () => real().install())).toEqual([]);
     const fake = createFakeProcess();
     createShutdown({ ...quiet, process: fake, shutdownMessage: true }).install();
     expect(fake.listenerCount('message')).toBe(0);
