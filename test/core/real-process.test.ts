@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { format } from 'node:util';
+import { isMainThread } from 'node:worker_threads';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it } from 'vitest';
 import { log as debugLog } from '../../src/core/debug.js';
@@ -163,7 +164,8 @@ describe('other owners of the signals', () => {
     createDebug.disable();
   });
 
-  it('are named through debug at install and when the signal arrives', () => {
+  // On a main thread: an instance in a worker thread listens to its supervisor, not to signals.
+  it.runIf(isMainThread)('are named through debug at install and when the signal arrives', () => {
     createDebug.enable('shutdown-hooks:*');
     const lines: string[] = [];
     debugLog.signals.log = (...args: unknown[]) => void lines.push(format(...args));
