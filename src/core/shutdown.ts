@@ -465,10 +465,14 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#inThread = thread !== undefined;
     if (this.#options.exit === true && !thread) {
       preloadWatchdog();
-      if (real && !workersAllowed()) {
-        log.watchdog(
-          'the permission model forbids worker threads (no --allow-worker): no watchdog will hold the deadline if the event loop blocks',
-        );
+      // Under Node's permission model without --allow-worker the watchdog cannot start.
+      if (real && log.watchdog.enabled) {
+        const { permission } = process as { permission?: { has(scope: string): boolean } };
+        if (permission !== undefined && !permission.has('worker')) {
+          log.watchdog(
+            'the permission model forbids worker threads (no --allow-worker): no watchdog will hold the deadline if the event loop blocks',
+          );
+        }
       }
     }
     const add = (event: string, listener: Listener) => {
@@ -529,12 +533,6 @@ function hookOf(value: unknown): Hook {
   throw new TypeError(
     `Expected \`hook\` to be a function, an AsyncDisposable or a Disposable, got ${describe(value)}`,
   );
-}
-
-/** False under Node's permission model without `--allow-worker`: the watchdog cannot start. */
-function workersAllowed(): boolean {
-  const { permission } = process as { permission?: { has(scope: string): boolean } };
-  return permission === undefined || permission.has('worker');
 }
 
 /** What holds the process open now, by kind and count. */

@@ -80,6 +80,21 @@ describe('exit: true', () => {
     expect(exit).toHaveBeenCalledTimes(1);
   });
 
+  it('a repeat of the starting signal after the shutdown is over forces nothing', async () => {
+    const { sd, fake, done } = exiting();
+    const forced = vi.fn();
+    sd.on('force', forced);
+    sd.onShutdown('h', () => {});
+    fake.emit('SIGINT');
+    await done;
+    await exited();
+    fake.emit('SIGINT');
+    await new Promise((r) => setImmediate(r));
+    expect(forced).not.toHaveBeenCalled();
+    expect(exit).toHaveBeenCalledTimes(1);
+    expect(exit).toHaveBeenCalledWith(0);
+  });
+
   it('exits when it was not listening for errors at all', async () => {
     const { sd, fake, done } = exiting({ handleErrors: false });
     sd.onShutdown('h', () => {});

@@ -40,6 +40,15 @@ describe('configure()', () => {
 });
 
 describe('listening', () => {
+  it('a shutdown started by hand listens while it runs, so a signal then is not fatal', async () => {
+    const { sd, fake } = harness({ delay: 50 });
+    void sd.shutdown();
+    expect(fake.listenerCount('SIGTERM')).toBe(1);
+    expect(fake.listenerCount('SIGINT')).toBe(1);
+    await sd.shutdown();
+    expect(fake.eventNames()).toEqual([]);
+  });
+
   it('install() listens with no hook registered', () => {
     const { sd, fake } = harness();
     sd.install();

@@ -5,9 +5,10 @@
 //
 // `shutdown-hooks` and `shutdown-hooks/<entry>` resolve to src/index.ts and src/<entry>/index.ts,
 // and the sources' own `./x.js` imports to `./x.ts`. When SHUTDOWN_HOOKS_COVERAGE_DIR is set, the
-// mutants this process reached are written there as it exits, for the test that started it.
+// mutants this process reached are written there as it exits (and whenever it starts a thread),
+// for the test that started it.
 import { existsSync, writeFileSync } from 'node:fs';
-import { registerHooks } from 'node:module';
+import { createRequire, registerHooks } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { threadId } from 'node:worker_threads';
@@ -39,6 +40,16 @@ if (dir) {
       return emit.call(this, name, ...args);
     } finally {
       if (name === 'exit') writeCoverage(dir);
+    }
+  };
+  // A process the watchdog kills never exits on its own: what it reached is written when a thread
+  // (the watchdog) starts, too.
+  const threads = createRequire(import.meta.url)('node:worker_threads');
+  const { Worker } = threads;
+  threads.Worker = class extends Worker {
+    constructor(...args) {
+      writeCoverage(dir);
+      super(...args);
     }
   };
 }
