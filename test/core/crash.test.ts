@@ -46,9 +46,10 @@ describe('printCrash', () => {
 
   it('writes nothing to a stream that is destroyed or ended', () => {
     for (const state of [{ destroyed: true }, { writableEnded: true }]) {
-      const stderr = { ...capture(), ...state };
+      const written: string[] = [];
+      const stderr = { write: (chunk: string) => written.push(chunk), ...state };
       printCrash(stderr, 'uncaughtException', new Error('lost'));
-      expect(stderr.output).toBe('');
+      expect(written).toEqual([]);
     }
   });
 

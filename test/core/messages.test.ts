@@ -29,50 +29,57 @@ const MS = '(at most 2147483647)';
 
 describe('errors', () => {
   it.each([
-    [new ShutdownError('ERR_SHUTDOWN_STARTED', 'x'), 'ShutdownError', 'ERR_SHUTDOWN_STARTED', 'x'],
     [
-      new ShutdownInProgressError('h'),
+      () => new ShutdownError('ERR_SHUTDOWN_STARTED', 'x'),
+      'ShutdownError',
+      'ERR_SHUTDOWN_STARTED',
+      'x',
+    ],
+    [
+      () => new ShutdownInProgressError('h'),
       'ShutdownInProgressError',
       'ERR_SHUTDOWN_IN_PROGRESS',
       'Cannot register "h": shutdown is already in progress. Register hooks and options at startup.',
     ],
     [
-      new HookTimeoutError('h', 5),
+      () => new HookTimeoutError('h', 5),
       'HookTimeoutError',
       'ERR_SHUTDOWN_HOOK_TIMEOUT',
       'Hook "h" did not finish within 5 ms. Make it honour ctx.signal, or raise its `timeout`.',
     ],
     [
-      new ShutdownTimeoutError(9),
+      () => new ShutdownTimeoutError(9),
       'ShutdownTimeoutError',
       'ERR_SHUTDOWN_TIMEOUT',
       'Shutdown did not finish within the global timeout of 9 ms; remaining hooks were skipped. Raise `timeout` or make slow hooks honour ctx.signal.',
     ],
     [
-      new ShutdownForcedError('SIGINT', []),
+      () => new ShutdownForcedError('SIGINT', []),
       'ShutdownForcedError',
       'ERR_SHUTDOWN_FORCED',
       'Shutdown forced by a repeated SIGINT; no hook was running.',
     ],
     [
-      new ShutdownForcedError('SIGINT', ['a']),
+      () => new ShutdownForcedError('SIGINT', ['a']),
       'ShutdownForcedError',
       'ERR_SHUTDOWN_FORCED',
       'Shutdown forced by a repeated SIGINT; hooks still running: a.',
     ],
     [
-      new ShutdownForcedError('SIGINT', ['a', 'b']),
+      () => new ShutdownForcedError('SIGINT', ['a', 'b']),
       'ShutdownForcedError',
       'ERR_SHUTDOWN_FORCED',
       'Shutdown forced by a repeated SIGINT; hooks still running: a, b.',
     ],
     [
-      new HookFailedError('h', 42),
+      () => new HookFailedError('h', 42),
       'HookFailedError',
       'ERR_SHUTDOWN_HOOK_FAILED',
       'Hook "h" failed with a non-error value: 42',
     ],
-  ])('%s', (error, name, code, message) => {
+  ])('error row %#: name, code and message', (make, name, code, message) => {
+    // Made in the test, not when the table is built: a mutant is active only while tests run.
+    const error = make();
     expect(error).toBeInstanceOf(ShutdownError);
     expect({ name: error.name, code: error.code, message: error.message }).toEqual({
       name,

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createShutdown, ShutdownInProgressError } from '../../src/index.js';
-import { createFakeProcess } from '../../src/testing/index.js';
+import { HOOK_TRAITS } from '../../src/core/registry.js';
+import { createShutdown, ShutdownInProgressError, setReady } from '../../src/index.js';
+import { createFakeProcess, replaceDefaultShutdown } from '../../src/testing/index.js';
 import { deferred, harness } from './helpers.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
@@ -250,6 +251,33 @@ describe('the run', () => {
       expect(() => sd.shutdown({ exitCode })).toThrow(
         `Expected \`exitCode\` to be an integer from 0 to 255, got ${exitCode}`,
       );
+    }
+  });
+});
+
+describe('odds and ends', () => {
+  it('refuses a process that is not an object with on() and off()', () => {
+    const callable = Object.assign(() => {}, { on() {}, off() {} });
+    for (const bad of [callable, { on: 1, off() {} }, { on() {}, off: 1 }]) {
+      expect(() => createShutdown({ process: bad as never })).toThrow(
+        'Expected `process` to have on() and off() methods',
+      );
+    }
+  });
+
+  it('the hook traits travel under a symbol shared by every copy of the package', () => {
+    expect(HOOK_TRAITS).toBe(Symbol.for('shutdown-hooks.traits.v0'));
+  });
+
+  it('setReady() of the module acts on the process-wide instance', async () => {
+    const test = replaceDefaultShutdown();
+    try {
+      setReady(false);
+      expect(test.shutdown.isReady()).toBe(false);
+      setReady();
+      expect(test.shutdown.isReady()).toBe(true);
+    } finally {
+      test.restore();
     }
   });
 });
