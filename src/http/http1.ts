@@ -21,6 +21,22 @@ export interface Conn {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
+/** A connection with nothing in flight, quiet from now. */
+export function createConn(tracker: Conn['tracker'], socket: Socket | TLSSocket): Conn {
+  return {
+    tracker,
+    socket,
+    inflight: 0,
+    lastReq: undefined,
+    lastRes: undefined,
+    marked: undefined,
+    quietSince: Date.now(),
+    quietBytes: socket.bytesRead,
+    upgraded: false,
+    timer: undefined,
+  };
+}
+
 /**
  * `Connection: close` on the last response of the socket, so Node closes the socket right after
  * it. With pipelining only the latest response is marked; an earlier mark whose headers are not

@@ -4,7 +4,7 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { log } from '../core/debug.js';
-import { type Conn, checkIdle, isEventStream, markClose } from './http1.js';
+import { type Conn, checkIdle, createConn, isEventStream, markClose } from './http1.js';
 import type { LongLivedConnection } from './options.js';
 import { isHttp2Server, isTlsServer } from './server.js';
 
@@ -151,18 +151,7 @@ export class ConnectionTracker {
   }
 
   #adopt(socket: Socket | TLSSocket): Conn {
-    const conn: Conn = {
-      tracker: this,
-      socket,
-      inflight: 0,
-      lastReq: undefined,
-      lastRes: undefined,
-      marked: undefined,
-      quietSince: Date.now(),
-      quietBytes: socket.bytesRead,
-      upgraded: false,
-      timer: undefined,
-    };
+    const conn = createConn(this, socket);
     (socket as Tagged<Socket>)[kConn] = conn;
     this.#conns.add(conn);
     socket.once('close', () => {

@@ -6,6 +6,17 @@ import { deferred, harness } from './helpers.js';
 
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** An instance whose shutdown (started by SIGTERM) waits on `gate`; `started` counts shutdowns. */
+function shuttingDownOnSigterm() {
+  const { sd, fake } = harness();
+  const gate = deferred();
+  sd.onShutdown('h', () => gate.promise);
+  const started = vi.fn();
+  sd.on('shutdown', started);
+  fake.emit('SIGTERM');
+  return { sd, fake, gate, started };
+}
+
 describe('configure()', () => {
   it('while listening, listens again on the new signals at once', () => {
     const { sd, fake } = harness();
@@ -104,12 +115,7 @@ describe('listening', () => {
   });
 
   it('the event loop emptying during a shutdown starts no second one', async () => {
-    const { sd, fake } = harness();
-    const gate = deferred();
-    sd.onShutdown('h', () => gate.promise);
-    const started = vi.fn();
-    sd.on('shutdown', started);
-    fake.emit('SIGTERM');
+    const { sd, fake, gate, started } = shuttingDownOnSigterm();
     fake.emit('beforeExit', 0);
     gate.resolve();
     const report = await sd.shutdown();
@@ -152,12 +158,7 @@ describe('errors of the application', () => {
   });
 
   it('a crash during the shutdown joins it: same report, exit code 1', async () => {
-    const { sd, fake } = harness();
-    const gate = deferred();
-    sd.onShutdown('h', () => gate.promise);
-    const started = vi.fn();
-    sd.on('shutdown', started);
-    fake.emit('SIGTERM');
+    const { sd, fake, gate, started } = shuttingDownOnSigterm();
     fake.emit('uncaughtException', new Error('late crash'));
     gate.resolve();
     const report = await sd.shutdown();

@@ -2,7 +2,13 @@
 // `Connection: close`, when a quiet socket is closed, and what counts as an event stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import { type Conn, checkIdle, isEventStream, markClose } from '../../src/http/http1.js';
+import {
+  type Conn,
+  checkIdle,
+  createConn,
+  isEventStream,
+  markClose,
+} from '../../src/http/http1.js';
 
 function response(headersSent = false) {
   const headers = new Map<string, string>();
@@ -17,19 +23,9 @@ type FakeResponse = ReturnType<typeof response>;
 
 function connection(fields: Partial<Record<keyof Conn, unknown>> = {}) {
   const socket = { bytesRead: 10, destroyed: false, destroy: vi.fn() };
-  return {
-    tracker: undefined,
-    socket,
-    inflight: 0,
-    lastReq: undefined,
-    lastRes: undefined,
-    marked: undefined,
-    quietSince: Date.now(),
-    quietBytes: 10,
-    upgraded: false,
-    timer: undefined,
-    ...fields,
-  } as unknown as Conn & { socket: typeof socket };
+  const tracker = { responseClosed: vi.fn() };
+  const conn = createConn(tracker, socket as unknown as Conn['socket']);
+  return Object.assign(conn, fields) as Conn & { socket: typeof socket };
 }
 
 const asResponse = (res: FakeResponse) => res as unknown as ServerResponse;
