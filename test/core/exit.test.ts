@@ -43,6 +43,8 @@ function holdStdout() {
     return false;
   }) as never);
   return {
+    /** Whether the exit path has asked stdout to flush. */
+    asked: () => release !== undefined,
     flush: () => release?.(),
     restore: () => {
       write.mockRestore();
@@ -112,7 +114,7 @@ describe('exit: true', () => {
       sd.onShutdown('h', () => {});
       void sd.shutdown();
       await done;
-      await new Promise((r) => setTimeout(r, 30));
+      await vi.waitFor(() => expect(stdout.asked()).toBe(true));
       expect(exit).not.toHaveBeenCalled();
       stdout.flush();
       await exited();
@@ -128,8 +130,9 @@ describe('exit: true', () => {
       const forced = vi.fn();
       sd.on('force', forced);
       sd.onShutdown('hangs', () => new Promise(() => {}));
+      const running = new Promise((resolve) => sd.once('hook:start', resolve));
       fake.emit('SIGINT');
-      await new Promise((r) => setTimeout(r, 5));
+      await running;
       fake.emit('SIGINT');
       await exited();
       expect(exit).toHaveBeenCalledWith(130);
@@ -160,10 +163,14 @@ describe('the watchdog', () => {
 
   it('is armed before the delay, so a loop blocked during it is still ended', async () => {
     const { sd, done } = exiting({ delay: 50 });
-    sd.onShutdown('a', () => {});
+    let started = false;
+    sd.onShutdown('a', () => {
+      started = true;
+    });
     void sd.shutdown();
-    await new Promise((r) => setTimeout(r, 10));
-    expect(startWatchdog).toHaveBeenCalledTimes(1);
+    await vi.waitFor(() => expect(startWatchdog).toHaveBeenCalledTimes(1));
+    // Armed while the delay still runs: the hook after it has not started.
+    expect(started).toBe(false);
     await done;
     await exited();
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { format } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import createDebug from 'debug';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { log as debugLog } from '../../src/core/debug.js';
 import { REPORT_FILE_ENV } from '../../src/core/shutdown.js';
 import { createShutdown, type ShutdownOptions, type ShutdownReport } from '../../src/index.js';
@@ -84,11 +84,17 @@ describe('on the real process', () => {
     async () => {
       const sd = real();
       const [listener] = added('disconnect', () => sd.install());
-      listener!();
-      expect(sd.state).toBe('running');
-      // It looks again a few times, 20 ms apart, in case the parent's death is not visible yet.
-      await new Promise((r) => setTimeout(r, 150));
-      expect(sd.state).toBe('running');
+      vi.useFakeTimers();
+      try {
+        listener!();
+        expect(sd.state).toBe('running');
+        // It looks again a few times, 20 ms apart, in case the parent's death is not visible yet.
+        await vi.advanceTimersByTimeAsync(200);
+        expect(vi.getTimerCount()).toBe(0);
+        expect(sd.state).toBe('running');
+      } finally {
+        vi.useRealTimers();
+      }
       // The parent's death itself is seen by the real-process tests (test/process/supervise.test.ts).
     },
   );
