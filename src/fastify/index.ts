@@ -56,15 +56,9 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
   const path = validateRoutePath(options.readinessPath, '/ready', 'readinessPath');
   const preStopPath = validateRoutePath(options.preStopPath, false, 'preStopPath');
   const livenessPath = validateRoutePath(options.livenessPath, false, 'livenessPath');
-  const { checks, checkTimeout, failDuringShutdown } = options;
-  const readiness = readinessProbe({
-    shutdown: o.shutdown,
-    ...(checks === undefined ? {} : { checks }),
-    ...(checkTimeout === undefined ? {} : { checkTimeout }),
-    ...(failDuringShutdown === undefined ? {} : { failDuringShutdown }),
-  });
+  // The probe takes its own options (checks, checkTimeout, failDuringShutdown) from the plugin's.
   const probes: [string | false, () => ProbeAnswer | Promise<ProbeAnswer>][] = [
-    [path, readiness],
+    [path, readinessProbe({ ...options, shutdown: o.shutdown })],
     [livenessPath, livenessProbe({ shutdown: o.shutdown })],
   ];
   for (const [route, probe] of probes) {
@@ -101,11 +95,10 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
     priority: Priority.RESOURCE,
   });
   fastify.addHook('onClose', async () => {
-    // Closed by the application itself: nothing left for the registry to do.
-    if (!o.shutdown.isShuttingDown()) {
-      unregisterDrain();
-      unregisterClose();
-    }
+    // Closed by the application itself, nothing is left for the registry to do; closed by the
+    // shutdown, unregistering is harmless (the running shutdown keeps its hooks).
+    unregisterDrain();
+    unregisterClose();
     tracker?.detach();
   });
 };

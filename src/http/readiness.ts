@@ -119,7 +119,6 @@ function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnsw
     o.checkTimeout === undefined
       ? PROBE_DEFAULTS.checkTimeout
       : validateMs(o.checkTimeout, 'checkTimeout');
-  if (o.checks === undefined) return undefined;
   const checks = Object.entries(
     validateOptions<Record<string, HealthCheck>>(o.checks, 'checks'),
   ) as [string, HealthCheck][];

@@ -7,7 +7,7 @@ export function isTlsServer(server: Server): boolean {
 
 /** node:http2 does not export its server classes; their names are stable across versions. */
 export function isHttp2Server(server: Server): boolean {
-  return /^Http2(Secure)?Server$/.test(server.constructor?.name ?? '');
+  return /^Http2(Secure)?Server$/.test(server.constructor.name);
 }
 
 /** The kind of server, for the hook's default name. */

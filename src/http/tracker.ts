@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Http2Session } from 'node:http2';
+import type { Http2ServerRequest, Http2Session } from 'node:http2';
 import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
@@ -53,8 +53,8 @@ export class ConnectionTracker {
       true,
     );
     this.#on('session', (session: Http2Session) => this.#onSession(session));
-    // Node destroys upgrade requests when nobody listens for `upgrade`, so only listen alongside
-    // the application's own listener, never instead of it.
+    // Node serves an upgrade request as a plain request when nobody listens for `upgrade`; a
+    // listener of ours alone would leave it unanswered. So only listen alongside the application's.
     if (server.listenerCount('upgrade') > 0) this.#listenUpgrades();
     else {
       const onNew = (event: string | symbol) => {
@@ -118,6 +118,11 @@ export class ConnectionTracker {
     return (req as Tagged<IncomingMessage>)[kDraining] === true;
   }
 
+  /**
+   * `first` listens before the application: a request is tagged before its handler runs, so that
+   * `isDraining(req)` holds inside it. Upgrades are seen after it, so that a socket upgraded during
+   * the drain reaches `onUpgraded` once the application has accepted it.
+   */
   #on(event: string, listener: Listener, first = false): void {
     if (first) this.#server.prependListener(event, listener);
     else this.#server.on(event, listener);
@@ -125,11 +130,7 @@ export class ConnectionTracker {
   }
 
   #listenUpgrades(): void {
-    this.#on(
-      'upgrade',
-      (req: IncomingMessage, socket: Duplex) => this.#onUpgrade(req, socket),
-      true,
-    );
+    this.#on('upgrade', (req: IncomingMessage, socket: Duplex) => this.#onUpgrade(req, socket));
   }
 
   #onConnection(socket: Socket): void {
@@ -165,8 +166,12 @@ export class ConnectionTracker {
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
-    // HTTP/2 streams (compatibility API) are drained through their session.
-    if (req.httpVersionMajor >= 2) return;
+    if (req.httpVersionMajor >= 2) {
+      // HTTP/2 streams are drained through their session, which may have opened before drainHttp().
+      const { session } = (req as unknown as Http2ServerRequest).stream;
+      if (session && !this.#sessions.has(session)) this.#onSession(session);
+      return;
+    }
     const socket = req.socket as Tagged<Socket>;
     const conn = socket[kConn] ?? this.#adopt(socket);
     conn.inflight += 1;
@@ -177,17 +182,15 @@ export class ConnectionTracker {
     res.on('close', onResponseClose);
     if (this.#draining) {
       (req as Tagged<IncomingMessage>)[kDraining] = true;
-      clearTimeout(conn.timer);
       markClose(conn);
     }
   }
 
   #onUpgrade(req: IncomingMessage, socket: Duplex): void {
+    // Its connection is never closed as idle from now on (an idle timer already set finds it
+    // upgraded); a socket accepted before drainHttp() has none.
     const conn = (socket as Tagged<Duplex>)[kConn];
-    if (conn) {
-      conn.upgraded = true;
-      clearTimeout(conn.timer);
-    }
+    if (conn) conn.upgraded = true;
     this.#upgraded.set(socket, req);
     socket.once('close', () => {
       this.#upgraded.delete(socket);
@@ -214,23 +217,19 @@ export class ConnectionTracker {
     if (this.#draining) checkIdle(conn, this.#options.idleGrace);
   }
 
+  /** For a connection with a request in flight, so with a latest request and response. */
   #maybeEventStream(conn: Conn): void {
-    const res = conn.lastRes;
-    const req = conn.lastReq;
-    if (res && req && isEventStream(req, res)) {
-      this.#handOver({
-        kind: 'event-stream',
-        socket: conn.socket,
-        request: req,
-        response: res,
-      });
+    const req = conn.lastReq!;
+    const res = conn.lastRes!;
+    if (isEventStream(req, res)) {
+      this.#handOver({ kind: 'event-stream', socket: conn.socket, request: req, response: res });
     }
   }
 
   #closeSession(session: Http2Session): void {
-    if (session.closed || session.destroyed) return;
     // close() sends GOAWAY with the last stream id: streams above it are refused, and the client
-    // knows they were never processed. Node 20 and 22 do not do this on server.close().
+    // knows they were never processed. Node 20 and 22 do not do this on server.close(). On a
+    // session already closing or gone, it does nothing.
     session.close();
   }
 
@@ -263,7 +262,8 @@ export class ConnectionTracker {
   }
 }
 
+/** A response's `close` listener, added only once the response is tagged with its connection. */
 function onResponseClose(this: Tagged<ServerResponse>): void {
-  const conn = this[kConn];
-  if (conn) conn.tracker.responseClosed(conn);
+  const conn = this[kConn]!;
+  conn.tracker.responseClosed(conn);
 }

@@ -1,6 +1,9 @@
+import { once } from 'node:events';
+import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { HOOK_TRAITS } from '../../src/core/registry.js';
 import { preloadWatchdog, startWatchdog } from '../../src/core/watchdog.js';
+import { drainHttp } from '../../src/http/index.js';
 import { createShutdown, type ShutdownOptions, type ShutdownReport } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 
@@ -187,6 +190,22 @@ describe('the watchdog', () => {
     void sd.shutdown();
     await done;
     expect(seen).toEqual({ drain: 0, other: 1 });
+  });
+
+  it("is armed once drainHttp()'s hook has closed the listening socket: a drain starts quickly", async () => {
+    const { sd, done } = exiting();
+    const server = http.createServer();
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    drainHttp(server, { shutdown: sd });
+    let listeningWhenArmed: boolean | undefined;
+    vi.mocked(startWatchdog).mockImplementationOnce(() => {
+      listeningWhenArmed = server.listening;
+      return { stop: vi.fn() };
+    });
+    void sd.shutdown();
+    await done;
+    expect(listeningWhenArmed).toBe(false);
   });
 
   it('is armed even with no hook to run, for the exit that follows', async () => {

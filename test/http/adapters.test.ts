@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rejectWhileDraining } from '../../src/express/index.js';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { drainHttp, isDraining, readinessHandler } from '../../src/http/index.js';
@@ -358,6 +358,49 @@ describe('fastify plugin', () => {
     const report = await sd.shutdown();
     expect(await request).toBe('ECONNRESET');
     expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok']);
+  });
+
+  it('with forceCloseConnections: true, the drain itself closes the connections, before the hooks after it', async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify({ forceCloseConnections: true });
+    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const client = connect({ port, host: '127.0.0.1' }).resume();
+    client.on('error', () => {});
+    await once(client, 'connect');
+    const open = () =>
+      new Promise<number>((resolve, reject) =>
+        app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+      );
+    await vi.waitFor(async () => expect(await open()).toBe(1));
+    let openDuringFlush = -1;
+    sd.onShutdown('flush', async () => {
+      openDuringFlush = await open();
+    });
+    const report = await sd.shutdown();
+    expect(openDuringFlush).toBe(0);
+    expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
+  });
+
+  it('with forceCloseConnections: true, a deadline during the delay still lets Fastify close', async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = make();
+    const app = fastify({ forceCloseConnections: true });
+    await app.register(shutdownHooks, {
+      shutdown: sd,
+      readinessPath: false,
+      delay: 5000,
+      timeout: 50,
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const report = await sd.shutdown();
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
+      ['fastify', 'timeout'],
+      ['fastify onClose', 'ok'],
+    ]);
+    expect(app.server.listening).toBe(false);
   });
 
   it("runs Fastify's onClose hooks at Priority.RESOURCE, after the app's own hooks", async () => {

@@ -2,11 +2,12 @@
 // a request on a kept-alive socket just as the server decides it is idle), and pipelining.
 import { once } from 'node:events';
 import http from 'node:http';
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { drainHttp } from '../../src/http/index.js';
 import { createShutdown } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
+import { rawClient, until } from './raw.js';
 
 let server: http.Server | undefined;
 afterEach(() => {
@@ -15,46 +16,6 @@ afterEach(() => {
 });
 
 const instance = () => createShutdown({ process: createFakeProcess(), exit: false });
-
-interface RawClient {
-  readonly socket: Socket;
-  /** Everything received since the last `clear()`. */
-  received(): string;
-  clear(): void;
-  /** Sends raw bytes and waits for a complete "ok" response (unless `wait` is false). */
-  send(bytes: string, wait?: boolean): Promise<void>;
-}
-
-/** Listens on port 0 (if not yet listening) and opens one raw TCP connection to `srv`. */
-async function rawClient(srv: http.Server): Promise<RawClient> {
-  if (!srv.listening) {
-    srv.listen(0, '127.0.0.1');
-    await once(srv, 'listening');
-  }
-  const socket = connect((srv.address() as { port: number }).port, '127.0.0.1');
-  let text = '';
-  socket.setEncoding('utf8').on('data', (chunk: string) => {
-    text += chunk;
-  });
-  await once(socket, 'connect');
-  return {
-    socket,
-    received: () => text,
-    clear: () => {
-      text = '';
-    },
-    async send(bytes, wait = true) {
-      socket.write(bytes);
-      if (wait) await until(() => text.includes('\r\n\r\nok'));
-    },
-  };
-}
-
-/** Waits, one event-loop turn at a time, until `check` holds (bounded). */
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 10_000 && !check(); i++) await new Promise((r) => setImmediate(r));
-  expect(check()).toBe(true);
-}
 
 it('never closes a quiet socket under a request that has started to arrive', async () => {
   const sd = instance();

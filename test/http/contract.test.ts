@@ -129,6 +129,28 @@ describe.each(KINDS)('$name', (kind) => {
     expect(report.hooks[0]!.status).toBe('timeout');
   });
 
+  it.runIf(kind.websocket)(
+    'without onUpgraded, ends WebSocket connections and event streams',
+    async () => {
+      const running = track(await kind.start());
+      const ws = new WebSocket(`${running.origin.replace('http', 'ws')}/ws`, {
+        rejectUnauthorized: false,
+      });
+      cleanup.push(async () => ws.terminate());
+      await once(ws, 'open');
+      const closedWs = once(ws, 'close');
+      const sse = track(connect(running));
+      const events = sse.get('/sse', { accept: 'text/event-stream' });
+      await running.probe.until(1);
+      const report = await running.sd.shutdown();
+      // The socket ended under the WebSocket, with no close frame; the stream ended after its events.
+      const [code] = await closedWs;
+      expect(code).toBe(1006);
+      expect((await events).body).toBe('data: hello\n\n');
+      expect(report.hooks[0]!.status).toBe('ok');
+    },
+  );
+
   it.runIf(kind.websocket)('hands WebSocket and SSE connections to onUpgraded', async () => {
     const handed: string[] = [];
     const running = track(

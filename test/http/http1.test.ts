@@ -130,7 +130,10 @@ describe('checkIdle', () => {
 
 describe('isEventStream', () => {
   const req = (accept?: string) => ({ headers: { accept } }) as unknown as IncomingMessage;
-  const res = (type?: unknown) => ({ getHeader: () => type }) as unknown as ServerResponse;
+  const res = (type?: unknown) =>
+    ({
+      getHeader: (name: string) => (name === 'content-type' ? type : undefined),
+    }) as unknown as ServerResponse;
 
   it('by the response content type, with or without parameters', () => {
     expect(isEventStream(req(), res('text/event-stream'))).toBe(true);

@@ -24,7 +24,9 @@ describe('server kinds', () => {
     expect(kindOf(http2.createSecureServer(tls) as unknown as Server)).toBe('http2');
     class MyHttp2ServerWrapper extends http.Server {}
     class Http2ServerLike extends http.Server {}
+    class MyHttp2Server extends http.Server {}
     expect(kindOf(new MyHttp2ServerWrapper())).toBe('http');
+    expect(kindOf(new MyHttp2Server())).toBe('http');
     expect(kindOf(new Http2ServerLike())).toBe('http');
   });
 
@@ -41,8 +43,15 @@ describe('server kinds', () => {
     ]);
   });
 
-  it('stopping a server that never listened resolves at once', async () => {
-    await expect(stopAccepting(http.createServer())).resolves.toBeUndefined();
+  it('stopping a server that never listened resolves at once, and emits no close of its own', async () => {
+    const server = http.createServer();
+    let closes = 0;
+    server.on('close', () => {
+      closes += 1;
+    });
+    await expect(stopAccepting(server)).resolves.toBeUndefined();
+    await new Promise((r) => setImmediate(r));
+    expect(closes).toBe(0);
   });
 });
 

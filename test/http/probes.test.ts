@@ -1,14 +1,16 @@
 import { once } from 'node:events';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { liveness as expressLiveness } from '../../src/express/index.js';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import {
   type HealthCheck,
   livenessHandler,
+  preStopHandler,
   type ReadinessOptions,
   readinessHandler,
 } from '../../src/http/index.js';
+import { readinessProbe } from '../../src/http/readiness.js';
 import { createShutdown, type ShutdownState } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 import { get } from './get.js';
@@ -107,6 +109,69 @@ describe('checks', () => {
       /`checks\.db`/,
     );
     expect(() => readinessHandler({ shutdown: sd, checkTimeout: 0 })).toThrow(/`checkTimeout`/);
+  });
+});
+
+describe('answers', () => {
+  /** A response that records what the handler did to it. */
+  function fakeResponse() {
+    const headers: Record<string, unknown> = {};
+    const res = {
+      statusCode: 0,
+      body: undefined as string | undefined,
+      setHeader(name: string, value: unknown) {
+        headers[name] = value;
+      },
+      end(body: string) {
+        res.body = body;
+      },
+    };
+    return { res, headers };
+  }
+
+  it('are plain text that no cache keeps', () => {
+    const { res, headers } = fakeResponse();
+    readinessHandler({ shutdown: make() })({} as never, res as never);
+    expect(res).toMatchObject({ statusCode: 200, body: 'ok\n' });
+    expect(headers).toEqual({
+      'content-type': 'text/plain; charset=utf-8',
+      'cache-control': 'no-store',
+    });
+  });
+
+  it('come at once, within the call, when there is no check to run', () => {
+    for (const options of [{}, { checks: {} }]) {
+      const { res } = fakeResponse();
+      readinessHandler({ shutdown: make(), ...options })({} as never, res as never);
+      expect(res.body).toBe('ok\n');
+    }
+  });
+
+  it('name every failed check, one per line, and leave no timer behind', async () => {
+    vi.useFakeTimers();
+    try {
+      const probe = readinessProbe({
+        shutdown: make(),
+        checks: {
+          db: () => false,
+          cache: () => Promise.reject(new Error('down')),
+          disk: () => true,
+        },
+      });
+      expect(await probe()).toEqual({
+        statusCode: 503,
+        body: 'check "db" failed: returned false\ncheck "cache" failed: down\n',
+      });
+      expect(vi.getTimerCount()).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('preStopHandler names its options when they are not an object', () => {
+    expect(() => preStopHandler(1 as never)).toThrow(
+      new TypeError('Expected `options` to be an object, got 1'),
+    );
   });
 });
 
