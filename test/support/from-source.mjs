@@ -51,6 +51,10 @@ if (dir) {
       writeCoverage(dir);
       super(...args);
     }
+    // A thread made through an import that kept the original class is still a Worker.
+    static [Symbol.hasInstance](value) {
+      return value instanceof Worker;
+    }
   };
 }
 
