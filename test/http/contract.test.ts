@@ -28,6 +28,20 @@ function tryConnect(running: Running): Promise<string> {
   });
 }
 
+/** Opens a WebSocket and an event stream on `running`; resolves once both are in. */
+async function openLongLived(running: Running) {
+  const ws = new WebSocket(`${running.origin.replace('http', 'ws')}/ws`, {
+    rejectUnauthorized: false,
+  });
+  cleanup.push(async () => ws.terminate());
+  await once(ws, 'open');
+  const closedWs = once(ws, 'close');
+  const sse = track(connect(running));
+  const events = sse.get('/sse', { accept: 'text/event-stream' });
+  await running.probe.until(1);
+  return { closedWs, events };
+}
+
 describe.each(KINDS)('$name', (kind) => {
   it('completes in-flight requests, closing their connection', async () => {
     const running = track(await kind.start());
@@ -133,15 +147,7 @@ describe.each(KINDS)('$name', (kind) => {
     'without onUpgraded, ends WebSocket connections and event streams',
     async () => {
       const running = track(await kind.start());
-      const ws = new WebSocket(`${running.origin.replace('http', 'ws')}/ws`, {
-        rejectUnauthorized: false,
-      });
-      cleanup.push(async () => ws.terminate());
-      await once(ws, 'open');
-      const closedWs = once(ws, 'close');
-      const sse = track(connect(running));
-      const events = sse.get('/sse', { accept: 'text/event-stream' });
-      await running.probe.until(1);
+      const { closedWs, events } = await openLongLived(running);
       const report = await running.sd.shutdown();
       // The socket ended under the WebSocket, with no close frame; the stream ended after its events.
       const [code] = await closedWs;
@@ -167,15 +173,7 @@ describe.each(KINDS)('$name', (kind) => {
         },
       }),
     );
-    const ws = new WebSocket(`${running.origin.replace('http', 'ws')}/ws`, {
-      rejectUnauthorized: false,
-    });
-    cleanup.push(async () => ws.terminate());
-    await once(ws, 'open');
-    const closedWs = once(ws, 'close');
-    const sse = track(connect(running));
-    const events = sse.get('/sse', { accept: 'text/event-stream' });
-    await running.probe.until(1);
+    const { closedWs, events } = await openLongLived(running);
     const report = await running.sd.shutdown();
     const [code] = await closedWs;
     expect(code).toBe(1001);
