@@ -86,12 +86,17 @@ describe('bad options are named', () => {
     expect(() => rejectWhileDraining({ retryAfter: 0 })).not.toThrow();
   });
 
-  it('the Fastify plugin names a bad livenessPath', async () => {
+  it('the Fastify plugin names a bad livenessPath or readinessPath', async () => {
     const fastify = (await import('fastify')).default;
     await expect(
       fastify().register(shutdownHooks, { shutdown: make(), livenessPath: 'live' }),
     ).rejects.toThrow(
       new TypeError('Expected `livenessPath` to be a path like "/ready" or false, got "live"'),
+    );
+    await expect(
+      fastify().register(shutdownHooks, { shutdown: make(), readinessPath: 7 as never }),
+    ).rejects.toThrow(
+      new TypeError('Expected `readinessPath` to be a path like "/ready" or false, got 7'),
     );
   });
 });
