@@ -148,14 +148,19 @@ describe('upgrades', () => {
    * and the response to /slow is written on it later.
    */
   async function upgradeBehindRequest(sd: Shutdown) {
-    let answer!: () => void;
+    /** Answers /slow; resolves once the response has closed (so the drain has counted it). */
+    let answer!: () => Promise<unknown>;
     let arrived!: () => void;
     const requested = new Promise<void>((resolve) => {
       arrived = resolve;
     });
     const server = track(
       http.createServer((_req, res) => {
-        answer = () => res.end('slow');
+        answer = () => {
+          const closed = once(res, 'close');
+          res.end('slow');
+          return closed;
+        };
         arrived();
       }),
     );
@@ -180,9 +185,8 @@ describe('upgrades', () => {
     const sd = instance();
     const { client, socket, handed, answer } = await upgradeBehindRequest(sd);
     const closed = once(socket, 'close');
-    answer();
+    await answer();
     await until(() => client.received().includes('slow'));
-    await new Promise((r) => setImmediate(r));
     const done = sd.shutdown();
     await until(() => handed.length === 1);
     expect(handed).toEqual([false]);
@@ -197,7 +201,7 @@ describe('upgrades', () => {
     const done = sd.shutdown();
     await until(() => handed.length === 1);
     expect(handed).toEqual([false]);
-    answer();
+    await answer();
     await until(() => client.received().includes('slow'));
     // The socket belongs to the upgrade now: the drain must not ask Node to close it.
     expect(client.received()).toMatch(/connection: keep-alive/i);
