@@ -40,13 +40,17 @@ export async function main(argv: readonly string[]): Promise<number> {
     result = await rehearse(options, progress);
   } catch (error) {
     if (live) process.stderr.write('\r\x1b[K');
+    if (error instanceof UsageError) {
+      process.stderr.write(`shutdown-hooks rehearse: ${error.message}\n`);
+      return 2;
+    }
     if (!(error instanceof ServiceError)) throw error;
     process.stderr.write(`shutdown-hooks rehearse: ${error.message}\n`);
     return 1;
   }
   if (live) process.stderr.write('\r\x1b[K');
   if (options.json) {
-    const { timeline: _timeline, notes: _notes, ...json } = result;
+    const { timeline: _timeline, ...json } = result;
     process.stdout.write(`${JSON.stringify(json)}\n`);
   } else {
     process.stdout.write(format(result, options.lag));

@@ -3,17 +3,19 @@ import https from 'node:https';
 
 /**
  * How one request ended, as a client sees it:
- * - `ok`: any answer below 500;
+ * - `ok`: a 2xx or 3xx answer;
+ * - `4xx`: a client error, where the same URL answered 2xx or 3xx before termination;
  * - `503`, `5xx`: the service answered with an error;
  * - `refused`: the connection was refused (nothing was sent);
  * - `reset`: the connection was reset;
  * - `unanswered`: the request was written and the connection closed with no answer;
  * - `timeout`: no answer before the rehearsal ended.
  */
-export type Outcome = 'ok' | '503' | '5xx' | 'refused' | 'reset' | 'unanswered' | 'timeout';
+export type Outcome = 'ok' | '4xx' | '503' | '5xx' | 'refused' | 'reset' | 'unanswered' | 'timeout';
 
 export const OUTCOMES: readonly Outcome[] = [
   'ok',
+  '4xx',
   '503',
   '5xx',
   'refused',
@@ -119,7 +121,7 @@ export class Load {
       (res) => {
         res.resume();
         const status = res.statusCode ?? 0;
-        const kind: Outcome = status < 500 ? 'ok' : status === 503 ? '503' : '5xx';
+        const kind = outcomeOf(status);
         res.on('end', () => end(kind));
         res.on('error', () => end(kind));
       },
@@ -131,6 +133,13 @@ export class Load {
     req.on('timeout', () => req.destroy(new AbandonedError()));
     req.on('error', (error: NodeJS.ErrnoException) => end(classify(error, written)));
   }
+}
+
+/** The outcome of an answer with this status. */
+export function outcomeOf(status: number): Outcome {
+  if (status < 400) return 'ok';
+  if (status < 500) return '4xx';
+  return status === 503 ? '503' : '5xx';
 }
 
 class AbandonedError extends Error {

@@ -57,7 +57,8 @@ Starts the command with PORT set, waits until it is ready, puts it under keep-al
 stops it the way Kubernetes does, and reports what the clients saw.
 
 Options (defaults in brackets):
-  --url <url>            load URL; $PORT is the service's port [${REHEARSE_DEFAULTS.url}]
+  --url <url|path>       load URL, or a path on the service; $PORT is the service's port;
+                         it must answer 2xx or 3xx before termination [${REHEARSE_DEFAULTS.url}]
   --ready <path>         readiness path, 200 when ready [${REHEARSE_DEFAULTS.ready}]
   --rate <n>             requests per second [${REHEARSE_DEFAULTS.rate}]
   --connections <n>      keep-alive connections [${REHEARSE_DEFAULTS.connections}]
@@ -89,14 +90,14 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
       'missing the service command: shutdown-hooks rehearse [options] -- node server.js',
     );
   }
-  const url = values.url ?? REHEARSE_DEFAULTS.url;
-  try {
-    new URL(url.replaceAll('$PORT', '1'));
-  } catch {
-    throw new UsageError(`--url must be an http URL, got "${url}"`);
-  }
-  if (!/^https?:$/.test(new URL(url.replaceAll('$PORT', '1')).protocol)) {
-    throw new UsageError(`--url must be an http URL, got "${url}"`);
+  // A path alone is taken on the service's port, as --ready is.
+  const given = values.url ?? REHEARSE_DEFAULTS.url;
+  const url = given.startsWith('/') ? `http://127.0.0.1:$PORT${given}` : given;
+  if (
+    !URL.canParse(url.replaceAll('$PORT', '1')) ||
+    !/^https?:$/.test(new URL(url.replaceAll('$PORT', '1')).protocol)
+  ) {
+    throw new UsageError(`--url must be an http URL or a path like /health, got "${given}"`);
   }
   const ready = values.ready ?? REHEARSE_DEFAULTS.ready;
   if (!ready.startsWith('/'))

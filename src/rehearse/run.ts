@@ -2,16 +2,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { REPORT_FILE_ENV } from '../core/shutdown.js';
 import type { ShutdownReport } from '../core/types.js';
-import { Load, type Outcome } from './load.js';
-import type { RehearseOptions } from './options.js';
+import { Load, type Outcome, outcomeOf } from './load.js';
+import { type RehearseOptions, UsageError } from './options.js';
 
-/** The one JSON object of `--json`, as DESIGN fixes it. */
+/** The one JSON object of `--json`. */
 export interface RehearsalResult {
   readonly verdict: 'pass' | 'fail';
   readonly requests: {
@@ -25,14 +26,14 @@ export interface RehearsalResult {
   /** Ms from the start of termination to the first non-200 answer of the readiness path. */
   readonly readiness: { flippedMs: number | null };
   readonly report: ShutdownReport | null;
+  /** One sentence per reason the verdict is `fail`, and per warning: those the report prints. */
+  readonly notes: readonly string[];
 }
 
-/** What the readable output adds to the result: when things happened, and why it failed. */
+/** What the readable output adds to the result: when things happened. */
 export interface Rehearsal extends RehearsalResult {
   /** Ms from the start of termination; negative for what came before. */
   readonly timeline: readonly { readonly ms: number; readonly what: string }[];
-  /** One sentence per reason the verdict is `fail`, and per warning. */
-  readonly notes: readonly string[];
 }
 
 /** The service failed before termination (exited, never ready): exit status 1 with this reason. */
@@ -76,9 +77,9 @@ export async function rehearse(
     progress(`started ${options.command.join(' ')} (pid ${child.pid}, PORT=${port})`);
     await waitUntilReady(`${base}${options.ready}`, options.readyTimeout, exited, output);
     const readyAt = Date.now();
+    await checkLoadUrl(loadUrl);
     const notes: string[] = [];
-    const notService = firstProcessNote(child.pid!);
-    if (notService) notes.push(notService);
+    const wrapper = wrapperOf(child.pid!);
 
     // Load until the end of the lag, then stop sending and let what was sent finish.
     const load = new Load(loadUrl, {
@@ -154,6 +155,7 @@ export async function rehearse(
     const report = readReport(reportFile);
     explain(notes, {
       options,
+      wrapper,
       end,
       killed,
       failed,
@@ -218,14 +220,28 @@ async function freePort(): Promise<number> {
 
 /** One GET with a fresh connection; the status, or undefined when there was no answer. */
 function probe(url: string, timeout = 1000): Promise<number | undefined> {
+  const client = url.startsWith('https:') ? https : http;
   return new Promise((resolve) => {
-    const req = http.get(url, { agent: false, timeout }, (res) => {
+    const req = client.get(url, { agent: false, timeout, rejectUnauthorized: false }, (res) => {
       res.resume();
       resolve(res.statusCode);
     });
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
   });
+}
+
+/**
+ * The load URL must answer 2xx or 3xx before termination: a rehearsal of 404s (the default `/`
+ * of most APIs) would pass while proving nothing.
+ */
+async function checkLoadUrl(url: URL): Promise<void> {
+  const status = await probe(url.href);
+  if (status !== undefined && outcomeOf(status) === 'ok') return;
+  const answered = status === undefined ? 'did not answer' : `answered ${status}`;
+  throw new UsageError(
+    `the load URL ${url.href} ${answered} before termination, not 2xx or 3xx: pass --url with a path of the service that answers 2xx (a path alone, such as --url /health, is taken on the service's port)`,
+  );
 }
 
 async function waitUntilReady(
@@ -306,13 +322,34 @@ async function runPreStop(
   ]);
 }
 
-/** On Linux: a note when the command's first process is not the service (a shell, npm). */
-function firstProcessNote(pid: number): string | undefined {
+/** A shell or package manager that runs the service as its child, so the signal misses it. */
+interface Wrapper {
+  readonly kind: 'shell' | 'package manager';
+  readonly name: string;
+  readonly pid: number;
+  readonly children: readonly string[];
+}
+
+const SHELLS = new Set(['sh', 'dash', 'bash', 'ash', 'zsh', 'ksh', 'busybox']);
+const PACKAGE_MANAGERS = /^(npm|npx|yarn|pnpm)\b/;
+
+/**
+ * On Linux: the command's first process, when it is a shell or a package manager with children
+ * (bash replaces itself with a lone command, leaving none; dash forks; npm always forks).
+ * A node process with children (a cluster primary, a supervisor) is the service itself.
+ */
+function wrapperOf(pid: number): Wrapper | undefined {
   try {
     const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim();
     if (!children) return undefined;
+    // npm sets its process title: "npm start" is both its name and its command line.
     const name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-    return `the command's first process (${name}, pid ${pid}) started others (pid ${children.split(' ').join(', ')}): the signal goes to ${name}, not to the service. Start the service with exec (a start script of "exec node server.js"), or run node directly.`;
+    const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    const script = args.find((arg) => /(npm|npx|yarn|pnpm)(-cli)?(\.c?js)?$/.test(arg)) ?? '';
+    const manager = PACKAGE_MANAGERS.exec(name) ?? PACKAGE_MANAGERS.exec(script.split('/').pop()!);
+    const kind = manager ? 'package manager' : SHELLS.has(name) ? 'shell' : undefined;
+    if (!kind) return undefined;
+    return { kind, name: manager?.[1] ?? name, pid, children: children.split(' ') };
   } catch {
     return undefined;
   }
@@ -328,6 +365,8 @@ function readReport(file: string): ShutdownReport | null {
 
 interface Facts {
   readonly options: RehearseOptions;
+  /** The shell or package manager that ran the service, if the signal went to it instead. */
+  readonly wrapper: Wrapper | undefined;
   readonly end: End;
   readonly killed: boolean;
   readonly failed: number;
@@ -338,10 +377,25 @@ interface Facts {
   readonly signalledMs: number;
 }
 
-/** Says, in a sentence each, why a rehearsal failed and what to look at. */
+/**
+ * Says, in a sentence each, why a rehearsal failed and what to look at. A cause found is said
+ * instead of its consequences: when the signal went to a shell or npm, the refused connections
+ * and the missing report follow from that, not from a missing delay or handler.
+ */
 function explain(notes: string[], f: Facts): void {
-  const { options } = f;
-  if (f.strays) {
+  const { options, wrapper } = f;
+  const lagHint = `keep serving through the lag (with shutdown-hooks: a \`delay\` longer than ${options.lag} ms)`;
+  // The service's own report says the signal reached it, whatever ran it.
+  const missed = wrapper !== undefined && (f.report === null || f.strays);
+  if (missed) {
+    const fix =
+      wrapper.kind === 'shell'
+        ? 'make the shell exec the service (a start script of "exec node server.js", or CMD in exec form: ["node", "server.js"])'
+        : `run node directly instead of ${wrapper.name} (a start script of "exec node server.js" is not enough: ${wrapper.name} itself does not pass the signal on)`;
+    notes.push(
+      `the command's first process is ${wrapper.kind === 'shell' ? 'a shell' : wrapper.name} (${wrapper.name}, pid ${wrapper.pid}) that ran the service as its child (pid ${wrapper.children.join(', ')}): the signal went to ${wrapper.name}, and the service never saw it. To fix it, ${fix}.`,
+    );
+  } else if (f.strays) {
     notes.push(
       `the command's first process exited (${describeExit(f.end)}) but others it started were still running: the signal never reached the service.`,
     );
@@ -351,17 +405,22 @@ function explain(notes: string[], f: Facts): void {
       `the service was still running ${options.grace} ms after termination began and was killed: it ignored ${options.signal}, or its shutdown took longer than the grace period.`,
     );
   }
-  if (f.byKind.refused > 0 && f.exitMs < options.lag) {
+  const unhandled = !missed && f.report === null && f.end.signal === options.signal;
+  if (unhandled) {
     notes.push(
-      `the service exited ${f.exitMs} ms after termination began, while the endpoint still routed to it for ${options.lag} ms: ${f.byKind.refused} connections were refused. Keep serving through the lag (a delay longer than ${options.lag} ms).`,
+      `the service died of ${options.signal} itself: nothing handled the signal, so it stopped serving at once${f.byKind.refused > 0 ? ` and ${f.byKind.refused} connections were refused during the lag` : ''}. Handle ${options.signal}, and ${lagHint}.`,
     );
-  } else if (f.byKind.refused > 0) {
+  } else if (!missed && f.byKind.refused > 0) {
     notes.push(
-      `${f.byKind.refused} connections were refused during the lag: the service stopped accepting before the endpoint stopped routing to it. Keep serving through the lag (a delay longer than ${options.lag} ms).`,
+      f.exitMs < options.lag
+        ? `the service exited ${f.exitMs} ms after termination began, while the endpoint still routed to it for ${options.lag} ms: ${f.byKind.refused} connections were refused. ${capitalize(lagHint)}.`
+        : `${f.byKind.refused} connections were refused during the lag: the service stopped accepting before the endpoint stopped routing to it. ${capitalize(lagHint)}.`,
     );
   }
+  // Once the first process is gone, everything it started is killed, as in a container whose PID 1
+  // exits: connections cut then follow from the missed signal.
   const broken = f.byKind.reset + f.byKind.unanswered;
-  if (broken > 0) {
+  if (broken > 0 && !missed) {
     notes.push(
       `${broken} requests were written and never answered (reset or closed): the service closed connections under them.`,
     );
@@ -371,11 +430,17 @@ function explain(notes: string[], f: Facts): void {
       `${f.byKind['503'] + f.byKind['5xx']} requests to the load URL were answered with a 5xx.`,
     );
   }
+  if (f.byKind['4xx'] > 0) {
+    notes.push(
+      `${f.byKind['4xx']} requests to the load URL were answered with a 4xx, though it answered 2xx or 3xx before termination.`,
+    );
+  }
   if (f.byKind.timeout > 0)
     notes.push(`${f.byKind.timeout} requests got no answer before the rehearsal ended.`);
-  if (!f.report && f.end.signal === options.signal) {
-    notes.push(`the service died of ${options.signal} itself: nothing handled the signal.`);
-  }
+}
+
+function capitalize(sentence: string): string {
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
 }
 
 /** The last few lines a service printed, for error messages. */

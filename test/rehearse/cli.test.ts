@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +59,15 @@ describe('shutdown-hooks rehearse', () => {
       DELAY_MS: '1200',
     });
     expect(code).toBe(0);
-    expect(Object.keys(json)).toEqual(['verdict', 'requests', 'exit', 'readiness', 'report']);
+    expect(Object.keys(json)).toEqual([
+      'verdict',
+      'requests',
+      'exit',
+      'readiness',
+      'report',
+      'notes',
+    ]);
+    expect(json.notes).toEqual([]);
     expect(json.verdict).toBe('pass');
     expect(json.requests.failed).toBe(0);
     expect(json.requests.ok).toBe(json.requests.sent);
@@ -105,7 +113,9 @@ describe('shutdown-hooks rehearse', () => {
     expect(r.stdout).toContain('Exit: signal SIGTERM');
     expect(r.stdout).toContain("The service's report: none");
     expect(r.stdout).toContain('nothing handled the signal');
-    expect(r.stdout).toMatch(/Keep serving through the lag/);
+    expect(r.stdout).toMatch(
+      /keep serving through the lag \(with shutdown-hooks: a `delay` longer than 800 ms\)/,
+    );
     expect(r.stdout.trim().split('\n').at(-1)).toBe('FAIL');
   });
 
@@ -123,11 +133,72 @@ describe('shutdown-hooks rehearse', () => {
     expect(json.report).toBeNull();
   });
 
-  it('says when the signal goes to a shell instead of the service', async () => {
-    const r = await rehearseText('sh', '-c', `${NODE} ${fixture('plain-server.mjs')}`);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/the command's first process \(sh, pid \d+\) started others/);
-    expect(r.stdout).toMatch(/the signal never reached the service/);
+  it('says when the signal goes to a shell instead of the service, and nothing else', async () => {
+    const { code, json } = await rehearseJson([
+      '--ready',
+      '/',
+      '--',
+      'sh',
+      '-c',
+      `${NODE} ${fixture('plain-server.mjs')}`,
+    ]);
+    expect(code).toBe(1);
+    expect(json.notes).toHaveLength(1);
+    expect(json.notes[0]).toMatch(
+      /^the command's first process is a shell \(sh, pid \d+\) that ran the service as its child \(pid \d+\): the signal went to sh, and the service never saw it\. To fix it, make the shell exec the service/,
+    );
+  });
+
+  it('says when the signal goes to npm instead of the service, and nothing else', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-npm-start-'));
+    writeFileSync(
+      join(dir, 'package.json'),
+      JSON.stringify({ scripts: { start: `${NODE} ${fixture('plain-server.mjs')}` } }),
+    );
+    const { code, json } = await rehearseJson([
+      '--ready',
+      '/',
+      '--',
+      'npm',
+      'start',
+      '--prefix',
+      dir,
+    ]);
+    expect(code).toBe(1);
+    expect(json.notes).toHaveLength(1);
+    expect(json.notes[0]).toMatch(
+      /^the command's first process is npm \(npm, pid \d+\) that ran the service as its child .*To fix it, run node directly instead of npm/,
+    );
+  });
+
+  it('says nothing of exec for a cluster primary that forwards the stop to its workers', async () => {
+    const { code, json } = await rehearseJson(['--', NODE, example('cluster.mjs')], {
+      DELAY_MS: '1200',
+    });
+    expect(json.notes).toEqual([]);
+    expect(json.verdict).toBe('pass');
+    expect(code).toBe(0);
+  });
+
+  it('refuses a load URL that does not answer 2xx or 3xx before termination: exit 2', async () => {
+    const r = await run(['rehearse', ...quick, '--', NODE, fixture('plain-server.mjs')], {
+      STATUS: '404',
+    });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^shutdown-hooks rehearse: the load URL http:\/\/127\.0\.0\.1:\d+\/ answered 404 before termination, not 2xx or 3xx: pass --url/,
+    );
+    expect(r.stdout).toBe('');
+  });
+
+  it('takes a path as the load URL, on the service port', async () => {
+    const { code, json } = await rehearseJson(
+      ['--url', '/ready', '--', NODE, fixture('plain-server.mjs')],
+      { STATUS: '404' },
+    );
+    // /ready answers 200: the rehearsal runs (and fails, as a plain server does).
+    expect(json.requests.byKind.ok).toBeGreaterThan(0);
+    expect(code).toBe(1);
   });
 
   it('passes a service whose preStop sleep covers the lag, though it closes at once on SIGTERM', async () => {
