@@ -5,20 +5,21 @@ import { describe } from './validate.js';
 
 interface Flushable {
   readonly writableLength?: number;
-  write(chunk: string, callback: (error?: Error | null) => void): boolean;
+  write(chunk: string, encoding: BufferEncoding, callback: (error?: Error | null) => void): boolean;
 }
 
 /**
  * Waits, at most `timeout` ms, until what was written to stdout and stderr has been handed to the
  * OS. `process.exit()` drops data still queued on asynchronous streams (pipes to a log shipper),
- * which is how a crash report goes missing from `kubectl logs`. When the wait is cut short, one
- * line on stderr (if stderr itself is not the stream stuck) says how much may be lost.
+ * which is how a crash report goes missing from `kubectl logs`. A stream whose `write` was
+ * replaced (PM2 writes to its own log files that way, and the stream's own queue then stays empty)
+ * is asked too: an empty write whose callback fires once what came before it is written. When the
+ * wait is cut short, one line on stderr (if stderr itself is not the stream stuck) says how much
+ * may be lost.
  */
 export function flushStdio(timeout: number): Promise<void> {
   const streams = { stdout: process.stdout, stderr: process.stderr } as Record<string, Flushable>;
-  const pending = new Set(
-    Object.keys(streams).filter((name) => (streams[name]!.writableLength ?? 0) > 0),
-  );
+  const pending = new Set(Object.keys(streams).filter((name) => mayHoldData(streams[name]!)));
   if (pending.size === 0 || timeout === 0) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -46,12 +47,17 @@ export function flushStdio(timeout: number): Promise<void> {
         }
       };
       try {
-        streams[name]!.write('', settle);
+        streams[name]!.write('', 'utf8', settle);
       } catch {
         settle();
       }
     }
   });
+}
+
+/** Data may still be on its way: queued on the stream, or written through a replaced `write`. */
+function mayHoldData(stream: Flushable): boolean {
+  return (stream.writableLength ?? 0) > 0 || Object.hasOwn(stream, 'write');
 }
 
 /** The report's exit code: 128 + n when forced; on failure 1 (or a non-zero code asked for). */

@@ -34,12 +34,20 @@ function exiting(options: Omit<ShutdownOptions, 'process' | 'exit'> = {}) {
 
 const exited = () => vi.waitFor(() => expect(exit).toHaveBeenCalledTimes(1));
 
-/** Makes stdout look busy until `flush()`: its write callback is held back. */
-function holdStdout() {
+/**
+ * Makes stdout look busy until `flush()`: its write callback is held back. `queued` says whether
+ * its own queue shows it (a stream writing to a slow pipe) or not (a `write` replaced by one that
+ * writes elsewhere, as PM2's is).
+ */
+function holdStdout({ queued = true } = {}) {
   let release: (() => void) | undefined;
-  Object.defineProperty(process.stdout, 'writableLength', { value: 64, configurable: true });
+  Object.defineProperty(process.stdout, 'writableLength', {
+    value: queued ? 64 : 0,
+    configurable: true,
+  });
   const write = vi.spyOn(process.stdout, 'write').mockImplementation(((
     _chunk: unknown,
+    _encoding: unknown,
     callback?: () => void,
   ) => {
     release = callback;
@@ -126,6 +134,22 @@ describe('exit: true', () => {
     }
   });
 
+  it('waits for a replaced stdout.write to call back, though the stream shows nothing queued', async () => {
+    const stdout = holdStdout({ queued: false });
+    try {
+      const { sd, done } = exiting({ flushTimeout: 10_000 });
+      sd.onShutdown('h', () => {});
+      void sd.shutdown();
+      await done;
+      await vi.waitFor(() => expect(stdout.asked()).toBe(true));
+      expect(exit).not.toHaveBeenCalled();
+      stdout.flush();
+      await exited();
+    } finally {
+      stdout.restore();
+    }
+  });
+
   it('a forced exit does not wait for stdout', async () => {
     const stdout = holdStdout();
     try {
@@ -171,7 +195,9 @@ describe('the watchdog', () => {
       started = true;
     });
     void sd.shutdown();
-    await vi.waitFor(() => expect(startWatchdog).toHaveBeenCalledTimes(1));
+    // One turn of the event loop: the sequence has begun, and the 50 ms delay runs.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(startWatchdog).toHaveBeenCalledTimes(1);
     // Armed while the delay still runs: the hook after it has not started.
     expect(started).toBe(false);
     await done;

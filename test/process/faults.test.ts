@@ -1,6 +1,9 @@
 // The fault matrix: each case a real process, each outcome decided from the docs.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, NODE, spawnNode, spawnService } from './child.js';
 
@@ -154,5 +157,24 @@ describe('fault matrix', () => {
     const { before, after } = JSON.parse(r.lines.at(-1)!) as { before: number; after: number };
     // Flat: well under a byte per cycle (a leak of one closure per cycle would be ~100 MB).
     expect(after - before).toBeLessThan(1_000_000);
+  });
+});
+
+describe('stdout replaced by a process manager', () => {
+  it("waits for PM2-style log writes: every line written at 'done' reaches the file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-stdout-'));
+    const file = join(dir, 'out.log');
+    try {
+      const child = spawnNode([fixture('replaced-stdout.mjs')], { env: { LOG_FILE: file } });
+      await child.ready; // and stdout is replaced once that line is out
+      child.proc.kill('SIGTERM');
+      const r = await child.result;
+      expect([r.code, r.stderr]).toEqual([0, '']);
+      const lines = readFileSync(file, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(2001);
+      expect(lines.at(-1)).toBe('done 0');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
