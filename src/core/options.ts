@@ -2,6 +2,7 @@ import { validateSignals } from './signals.js';
 import type { ProcessLike } from './types.js';
 import {
   describe,
+  optionKeys,
   validateBoolean,
   validateFunction,
   validateMs,
@@ -152,9 +153,27 @@ export interface ResolvedOptions {
   readonly process: ProcessLike;
 }
 
+/** Every key of `ShutdownOptions`: any other is refused with a `TypeError` naming it. */
+export const SHUTDOWN_OPTION_KEYS = optionKeys<ShutdownOptions>({
+  signals: true,
+  forceSignals: true,
+  signalExitCodes: true,
+  timeout: true,
+  hookTimeout: true,
+  delay: true,
+  exit: true,
+  handleErrors: true,
+  naturalExit: true,
+  ready: true,
+  disconnect: true,
+  shutdownMessage: true,
+  flushTimeout: true,
+  process: true,
+});
+
 /** Validates and merges over `DEFAULTS` without touching the caller's object; `undefined` means "default". */
 export function resolveOptions(input: unknown): ResolvedOptions {
-  const o = validateOptions<ShutdownOptions>(input, 'options');
+  const o = validateOptions<ShutdownOptions>(input, 'options', SHUTDOWN_OPTION_KEYS);
   const exit = orDefault(o.exit, DEFAULTS.exit);
   if (typeof exit !== 'boolean') validateFunction(exit, 'exit');
   const proc = orDefault(o.process, globalThis.process);
@@ -212,11 +231,14 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   });
 }
 
+const HANDLE_ERRORS_KEYS = Object.freeze(['uncaughtException', 'unhandledRejection']);
+
 function resolveHandleErrors(value: unknown): ResolvedOptions['handleErrors'] {
   if (typeof value === 'boolean') return { uncaughtException: value, unhandledRejection: value };
   const o = validateOptions<{ uncaughtException?: boolean; unhandledRejection?: boolean }>(
     value,
     'handleErrors',
+    HANDLE_ERRORS_KEYS,
   );
   const each = (key: 'uncaughtException' | 'unhandledRejection') =>
     o[key] === undefined ? DEFAULTS.handleErrors : validateBoolean(o[key], `handleErrors.${key}`);

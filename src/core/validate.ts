@@ -57,11 +57,60 @@ export function validateName(value: unknown, option: string): string {
   return value;
 }
 
-/** `undefined` or a plain object; anything else is a mistake worth naming. */
-export function validateOptions<T extends object>(value: unknown, option: string): Partial<T> {
+/**
+ * The known keys of an options type, checked by the compiler: a key missing here or unknown to `T`
+ * does not compile, so the list cannot drift from the interface.
+ */
+export function optionKeys<T extends object>(keys: Record<keyof T, true>): readonly string[] {
+  return Object.freeze(Object.keys(keys));
+}
+
+/**
+ * `undefined` or a plain object whose keys are all in `keys`; anything else is a mistake worth
+ * naming (`dealy` for `delay` in JavaScript would otherwise be ignored without a word).
+ */
+export function validateOptions<T extends object>(
+  value: unknown,
+  option: string,
+  keys: readonly string[],
+): Partial<T> {
+  const o = validateRecord<T>(value, option);
+  for (const key of Object.keys(o)) {
+    if (keys.includes(key)) continue;
+    const near = keys.find((known) => isNear(key, known));
+    throw new TypeError(
+      `Unknown option \`${key}\` in \`${option}\`${near ? ` (did you mean \`${near}\`?)` : ''}; expected one of: ${keys.join(', ')}`,
+    );
+  }
+  return o;
+}
+
+/** The entries of `o` whose keys are in `keys` (those present only), for a part of an options object. */
+export function pick<T extends object>(o: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([key]) => keys.includes(key))) as Partial<T>;
+}
+
+/** `undefined` or a plain object with any keys (a table of named checks, say). */
+export function validateRecord<T extends object>(value: unknown, option: string): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(`Expected \`${option}\` to be an object, got ${describe(value)}`);
   }
   return value as Partial<T>;
+}
+
+/** A typo: at most two single-letter edits apart (or a case slip), ignoring very short keys. */
+function isNear(a: string, b: string): boolean {
+  if (a.toLowerCase() === b.toLowerCase()) return true;
+  if (Math.min(a.length, b.length) < 4 || Math.abs(a.length - b.length) > 2) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const swap = a[i - 1] === b[j - 1] ? 0 : 1;
+      row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + swap);
+    }
+    previous = row;
+  }
+  return previous[b.length]! <= 2;
 }

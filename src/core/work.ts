@@ -3,6 +3,7 @@ import { ShutdownInProgressError } from './errors.js';
 import { Priority } from './priority.js';
 import type { Shutdown } from './shutdown.js';
 import {
+  optionKeys,
   validateFunction,
   validateMs,
   validateName,
@@ -50,6 +51,13 @@ export interface WorkTracker {
   close(): void;
 }
 
+const WORK_OPTION_KEYS = optionKeys<WorkTrackerOptions>({
+  name: true,
+  priority: true,
+  timeout: true,
+  shutdown: true,
+});
+
 /**
  * Tracks work in flight and registers a hook that waits for all of it, bounded by the hook's
  * deadline — instead of every service keeping its own set of promises (lightship's beacons,
@@ -60,7 +68,7 @@ export interface WorkTracker {
  * queue.on('message', (m) => jobs.run(() => handle(m)).catch(report));
  */
 export function createWorkTracker(options?: WorkTrackerOptions): WorkTracker {
-  const o = validateOptions<WorkTrackerOptions>(options, 'options');
+  const o = validateOptions<WorkTrackerOptions>(options, 'options', WORK_OPTION_KEYS);
   const shutdown = shutdownOption(o.shutdown);
   const name = o.name === undefined ? 'tracked work' : validateName(o.name, 'name');
   const priority =

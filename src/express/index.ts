@@ -4,7 +4,7 @@
  * @module shutdown-hooks/express
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { validateMs, validateOptions } from '../core/validate.js';
+import { optionKeys, validateMs, validateOptions } from '../core/validate.js';
 import { isDraining } from '../http/drain.js';
 
 export type {
@@ -30,6 +30,8 @@ export interface RejectWhileDrainingOptions {
   readonly retryAfter?: number;
 }
 
+const REJECT_OPTION_KEYS = optionKeys<RejectWhileDrainingOptions>({ retryAfter: true });
+
 /** Express's `next`. */
 export type NextFunction = (error?: unknown) => void;
 
@@ -47,7 +49,7 @@ export type NextFunction = (error?: unknown) => void;
 export function rejectWhileDraining(
   options?: RejectWhileDrainingOptions,
 ): (req: IncomingMessage, res: ServerResponse, next: NextFunction) => void {
-  const o = validateOptions<RejectWhileDrainingOptions>(options, 'options');
+  const o = validateOptions<RejectWhileDrainingOptions>(options, 'options', REJECT_OPTION_KEYS);
   const retryAfter = String(
     o.retryAfter === undefined ? 1 : validateMs(o.retryAfter, 'retryAfter', { allowZero: true }),
   );

@@ -4,10 +4,12 @@ import { shutdownOption } from '../core/default.js';
 import type { Shutdown } from '../core/shutdown.js';
 import type { ShutdownState } from '../core/types.js';
 import {
+  optionKeys,
   validateBoolean,
   validateFunction,
   validateMs,
   validateOptions,
+  validateRecord,
 } from '../core/validate.js';
 
 /**
@@ -42,6 +44,20 @@ export interface ReadinessOptions extends ProbeOptions {
    */
   readonly failDuringShutdown?: boolean;
 }
+
+export const PROBE_OPTION_KEYS = optionKeys<ProbeOptions>({
+  shutdown: true,
+  checks: true,
+  checkTimeout: true,
+});
+export const READINESS_OPTION_KEYS = optionKeys<ReadinessOptions>({
+  shutdown: true,
+  checks: true,
+  checkTimeout: true,
+  failDuringShutdown: true,
+});
+
+const PRE_STOP_OPTION_KEYS = optionKeys<Pick<ProbeOptions, 'shutdown'>>({ shutdown: true });
 
 export const PROBE_DEFAULTS = Object.freeze({ checkTimeout: 1000, failDuringShutdown: true });
 
@@ -87,7 +103,7 @@ export function livenessHandler(
 export function readinessProbe(
   options?: ReadinessOptions,
 ): () => ProbeAnswer | Promise<ProbeAnswer> {
-  const o = validateOptions<ReadinessOptions>(options, 'options');
+  const o = validateOptions<ReadinessOptions>(options, 'options', READINESS_OPTION_KEYS);
   const shutdown = shutdownOption(o.shutdown);
   const failDuringShutdown =
     o.failDuringShutdown === undefined
@@ -104,7 +120,7 @@ export function readinessProbe(
 
 /** The liveness answer as a function, for adapters. */
 export function livenessProbe(options?: ProbeOptions): () => ProbeAnswer | Promise<ProbeAnswer> {
-  const o = validateOptions<ProbeOptions>(options, 'options');
+  const o = validateOptions<ProbeOptions>(options, 'options', PROBE_OPTION_KEYS);
   const shutdown = shutdownOption(o.shutdown);
   const checks = checksOf(o);
   return () => (checks ? checks(shutdown.state) : ALIVE);
@@ -120,7 +136,7 @@ function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnsw
       ? PROBE_DEFAULTS.checkTimeout
       : validateMs(o.checkTimeout, 'checkTimeout');
   const checks = Object.entries(
-    validateOptions<Record<string, HealthCheck>>(o.checks, 'checks'),
+    validateRecord<Record<string, HealthCheck>>(o.checks, 'checks'),
   ) as [string, HealthCheck][];
   for (const [name, check] of checks) validateFunction(check, `checks.${name}`);
   if (checks.length === 0) return undefined;
@@ -171,7 +187,7 @@ function send(res: ProbeResponse, { statusCode, body }: ProbeAnswer): void {
 export function preStopHandler(
   options?: Pick<ProbeOptions, 'shutdown'>,
 ): (req: ProbeRequest, res: ProbeResponse) => void {
-  const o = validateOptions<ProbeOptions>(options, 'options');
+  const o = validateOptions<ProbeOptions>(options, 'options', PRE_STOP_OPTION_KEYS);
   const shutdown = shutdownOption(o.shutdown);
   return (_req, res) => {
     const answer = () => send(res, { statusCode: 200, body: 'stopping\n' });

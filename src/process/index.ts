@@ -17,6 +17,7 @@ import { type ThreadStop, threadChannelName } from '../core/thread.js';
 import type { HookContext } from '../core/types.js';
 import {
   describe,
+  optionKeys,
   validateMs,
   validateName,
   validateNumber,
@@ -52,6 +53,14 @@ export interface SuperviseOptions {
    */
   readonly shutdown?: Shutdown;
 }
+
+const SUPERVISE_OPTION_KEYS = optionKeys<SuperviseOptions>({
+  name: true,
+  priority: true,
+  timeout: true,
+  signal: true,
+  shutdown: true,
+});
 
 /** A child process, a `cluster` worker, or a `worker_threads` worker. */
 export type SupervisedTarget = ChildProcess | ClusterWorker | ThreadWorker;
@@ -98,7 +107,7 @@ const TRAITS: HookTraits = Object.freeze({
  * supervise(worker);
  */
 export function supervise(target: SupervisedTarget, options?: SuperviseOptions): () => void {
-  const o = validateOptions<SuperviseOptions>(options, 'options');
+  const o = validateOptions<SuperviseOptions>(options, 'options', SUPERVISE_OPTION_KEYS);
   const shutdown = shutdownOption(o.shutdown);
   const signal = o.signal === undefined ? undefined : validateSignals([o.signal], 'signal')[0];
   const handle = handleOf(target);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { signalNumber } from '../core/signals.js';
 import type { ProcessLike } from '../core/types.js';
+import { validateOptions } from '../core/validate.js';
 
 /** A stand-in for `process` that an instance can listen on without touching the real one. */
 export interface FakeProcess extends ProcessLike {
@@ -27,6 +28,7 @@ export interface FakeProcess extends ProcessLike {
  * fake.emit('SIGTERM');
  */
 export function createFakeProcess(options: { pid?: number } = {}): FakeProcess {
+  validateOptions(options, 'options', ['pid']);
   const emitter = new EventEmitter();
   let output = '';
   const fake = {

@@ -8,10 +8,12 @@ import { HookTimeoutError } from '../core/errors.js';
 import type { ShutdownOptions } from '../core/options.js';
 import { createShutdown, type Shutdown } from '../core/shutdown.js';
 import type { HookContext, ShutdownReason, ShutdownReport } from '../core/types.js';
-import { validateMs } from '../core/validate.js';
+import { validateMs, validateOptions } from '../core/validate.js';
 import { createFakeProcess, type FakeProcess } from './fake-process.js';
 
 export { createFakeProcess, type FakeProcess } from './fake-process.js';
+
+const HOOK_CONTEXT_KEYS = Object.freeze(['timeout', 'reason', 'name']);
 
 export interface TestShutdown {
   /** The instance under test, listening on `process`. */
@@ -107,6 +109,7 @@ export interface TestHookContext {
 export function createHookContext(
   options: { timeout?: number; reason?: ShutdownReason; name?: string } = {},
 ): TestHookContext {
+  validateOptions(options, 'options', HOOK_CONTEXT_KEYS);
   const timeout = validateMs(options.timeout ?? 5000, 'timeout');
   const controller = new AbortController();
   const deadline = Date.now() + timeout;

@@ -129,9 +129,17 @@ describe('bad input', () => {
     [() => validateNumber(Number.NaN, 'p'), 'Expected `p` to be a finite number, got NaN'],
     [() => validateNumber('1', 'p'), 'Expected `p` to be a finite number, got "1"'],
     [() => validateName('  ', 'name'), 'Expected `name` to be a non-empty string, got "  "'],
-    [() => validateOptions(null, 'options'), 'Expected `options` to be an object, got null'],
-    [() => validateOptions([], 'options'), 'Expected `options` to be an object, got an array'],
-    [() => validateOptions('x', 'options'), 'Expected `options` to be an object, got "x"'],
+    [() => validateOptions(null, 'options', []), 'Expected `options` to be an object, got null'],
+    [() => validateOptions([], 'options', []), 'Expected `options` to be an object, got an array'],
+    [() => validateOptions('x', 'options', []), 'Expected `options` to be an object, got "x"'],
+    [
+      () => validateOptions({ dealy: 1 }, 'options', ['delay', 'timeout']),
+      'Unknown option `dealy` in `options` (did you mean `delay`?); expected one of: delay, timeout',
+    ],
+    [
+      () => validateOptions({ x: 1 }, 'options', ['delay']),
+      'Unknown option `x` in `options`; expected one of: delay',
+    ],
     [() => validateSignals([5]), 'Expected `signals` to hold signal names like "SIGTERM", got 5'],
     [
       () => validateSignals(['SIGKILL']),
