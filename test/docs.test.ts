@@ -63,9 +63,9 @@ describe('docs/http.md', () => {
     const row = (name: string) =>
       options.split('\n').find((l) => l.startsWith(`| \`${name}\``)) ?? '';
     expect(row('idleGrace')).toContain(`| \`${DRAIN_DEFAULTS.idleGrace}\` |`);
-    expect(row('delay')).toContain(`| \`${DRAIN_DEFAULTS.delay}\` |`);
+    expect(row('delay')).toContain("the instance's `delay`");
     expect(row('priority')).toContain(`(${DRAIN_DEFAULTS.priority})`);
-    expect(row('timeout')).toContain(`${DRAIN_DEFAULTS.share * 100} % of what is left`);
+    expect(row('timeout')).toContain(`${DRAIN_DEFAULTS.share * 100} % of the time left`);
   });
 });
 

@@ -18,8 +18,17 @@ export interface HookTraits {
    * that time is refused rather than accepted and then reset.
    */
   readonly quickStart?: boolean;
-  /** What the timeout message advises, in place of "honour ctx.signal". */
-  readonly timeoutAdvice?: string;
+  /**
+   * What the timeout message advises, in place of "honour ctx.signal"; a function is asked when
+   * the timeout fires, so it can say what was still open then.
+   */
+  readonly timeoutAdvice?: string | (() => string);
+  /**
+   * The hook's own delay, in place of the instance's `delay` (never added to it): the hook is
+   * called this many ms after the shutdown began. Unlike the instance's delay, it is part of the
+   * hook's own `timeout` when that is given; a timeout the hook inherits is counted after it.
+   */
+  readonly delay?: number;
 }
 
 export const HOOK_TRAITS: unique symbol = Symbol.for('shutdown-hooks.traits.v0');

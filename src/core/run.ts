@@ -57,7 +57,8 @@ export class ShutdownRun {
   readonly #results = new Map<HookEntry, HookResult>();
   /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
   #ended: Error | undefined;
-  #wake: (() => void) | undefined;
+  /** Wakes every wait for a delay, when the run ends early. */
+  readonly #sleepers = new Set<() => void>();
   /** Read once per run: two diagnostics per hook are otherwise a measurable share of its cost. */
   readonly #verbose = log.hooks.enabled;
 
@@ -113,10 +114,11 @@ export class ShutdownRun {
   }
 
   async #sequence(): Promise<void> {
-    // A forced exit may come before the sequence has started: then there is nothing to wait for.
-    if (this.#options.delay > 0 && !this.#ended) {
+    // With no hook, the delay still holds the process while load balancers catch up. A forced
+    // exit may come before the sequence has started: then there is nothing to wait for.
+    if (this.#groups.length === 0 && this.#options.delay > 0 && !this.#ended) {
       this.#options.arm();
-      await this.#sleep(this.#options.delay);
+      await this.#sleep(this.#options.delay).done;
     }
     for (const [index, group] of this.#groups.entries()) {
       if (this.#ended) return;
@@ -150,31 +152,42 @@ export class ShutdownRun {
   /**
    * Runs one hook; calls `settled` once when it finishes or is cut off, whichever comes first. A
    * hook that is cut off keeps running in the background, but nothing waits for it any more.
+   *
+   * One delay holds each hook, counted from the start of the shutdown: the instance's `delay`,
+   * waited before the hook's time starts, or the hook's own (a drain's), which replaces it and is
+   * waited inside the hook's time. Hooks of later groups find it long past.
    */
   #startHook(entry: HookEntry, last: boolean, settled: () => void): void {
     if (this.#ended) {
       settled();
       return;
     }
+    const own = entry.traits?.delay;
+    const wait = this.startedAt + (own ?? this.#options.delay) - Date.now();
+    if (wait > 0) this.#options.arm();
+    if (own === undefined && wait > 0) {
+      void this.#sleep(wait).done.then(() => this.#startHook(entry, last, settled));
+      return;
+    }
     const start = Date.now();
-    const own = this.#ownTimeout(entry, start, last);
+    const inside = Math.max(0, wait);
+    const timeout = this.#ownTimeout(entry, start, last, inside);
     // A hook whose own deadline is not earlier than the global one is cut off by the global
     // deadline; it gets no timer of its own, so no race between two timers needs settling.
-    const global = own === undefined || start + own >= this.deadline;
-    const deadline = global ? this.deadline : start + own;
+    const global = timeout === undefined || start + timeout >= this.deadline;
+    const deadline = global ? this.deadline : start + timeout;
     const ctx = new Context(this.reason, deadline);
-    this.#emit('hook:start', { name: entry.name, priority: entry.priority });
-    if (this.#verbose) {
-      log.hooks('start %s (priority %d, %d ms left)', entry.name, entry.priority, deadline - start);
-    }
+    let called = start;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let sleeping: (() => void) | undefined;
     let done = false;
     const finish = (cut: Error | undefined, failed: boolean, error?: unknown) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      sleeping?.();
       this.#running.delete(entry);
-      this.#record(entry, Date.now() - start, cut, failed, error);
+      this.#record(entry, Date.now() - called, cut, failed, error);
       settled();
     };
     this.#running.set(entry, (reason) => {
@@ -183,38 +196,62 @@ export class ShutdownRun {
       finish(reason, false);
     });
     if (!global) {
-      timer = setTimeout(
-        () =>
-          this.#running.get(entry)?.(
-            new HookTimeoutError(entry.name, own, entry.traits?.timeoutAdvice),
-          ),
-        own,
-      );
+      timer = setTimeout(() => {
+        const { timeoutAdvice } = entry.traits ?? {};
+        const advice = typeof timeoutAdvice === 'function' ? timeoutAdvice() : timeoutAdvice;
+        this.#running.get(entry)?.(new HookTimeoutError(entry.name, timeout, advice));
+      }, timeout);
     }
-    let returned: unknown;
-    let thenable: boolean;
-    try {
-      returned = entry.hook(ctx);
-      thenable = isThenable(returned);
-    } catch (error) {
-      finish(undefined, true, error);
+    const call = () => {
+      sleeping = undefined;
+      if (done) return;
+      called = Date.now();
+      this.#emit('hook:start', { name: entry.name, priority: entry.priority });
+      if (this.#verbose) {
+        log.hooks(
+          'start %s (priority %d, %d ms left)',
+          entry.name,
+          entry.priority,
+          deadline - called,
+        );
+      }
+      let returned: unknown;
+      let thenable: boolean;
+      try {
+        returned = entry.hook(ctx);
+        thenable = isThenable(returned);
+      } catch (error) {
+        finish(undefined, true, error);
+        return;
+      }
+      if (thenable) {
+        // Promise.resolve() returns a native promise as it is, and tames a thenable that misbehaves.
+        Promise.resolve(returned).then(
+          () => finish(undefined, false),
+          (error: unknown) => finish(undefined, true, error),
+        );
+      } else finish(undefined, false);
+    };
+    if (inside === 0) {
+      call();
       return;
     }
-    if (thenable) {
-      // Promise.resolve() returns a native promise as it is, and tames a thenable that misbehaves.
-      Promise.resolve(returned).then(
-        () => finish(undefined, false),
-        (error: unknown) => finish(undefined, true, error),
-      );
-    } else finish(undefined, false);
+    const sleep = this.#sleep(inside);
+    sleeping = sleep.wake;
+    void sleep.done.then(call);
   }
 
-  /** The hook's own timeout, else `hookTimeout`, else its `share` of the time left (if any). */
-  #ownTimeout(entry: HookEntry, start: number, last: boolean): number | undefined {
-    const own = entry.timeout ?? this.#options.hookTimeout;
+  /**
+   * The hook's own timeout (a drain's includes its own delay), else `hookTimeout`, else its
+   * `share` of the time left (if any); an inherited timeout starts after the hook's own delay.
+   */
+  #ownTimeout(entry: HookEntry, start: number, last: boolean, wait: number): number | undefined {
+    if (entry.timeout !== undefined) return entry.timeout;
+    const { hookTimeout } = this.#options;
+    if (hookTimeout !== undefined) return wait + hookTimeout;
     const share = entry.traits?.share;
-    if (own !== undefined || share === undefined || last) return own;
-    return Math.max(1, Math.floor((this.deadline - start) * share));
+    if (share === undefined || last) return undefined;
+    return wait + Math.max(1, Math.floor((this.deadline - start - wait) * share));
   }
 
   #record(
@@ -268,21 +305,23 @@ export class ShutdownRun {
   #end(reason: Error): void {
     if (this.#ended) return;
     this.#ended = reason;
-    this.#wake?.();
+    for (const wake of [...this.#sleepers]) wake();
     for (const cut of this.#running.values()) cut(reason);
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.#wake = undefined;
-        resolve();
-      }, ms);
-      this.#wake = () => {
+  /** Waits `ms`; `wake()` ends the wait early, and so does the end of the run. */
+  #sleep(ms: number): { done: Promise<void>; wake: () => void } {
+    let wake!: () => void;
+    const done = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => wake(), ms);
+      wake = () => {
         clearTimeout(timer);
+        this.#sleepers.delete(wake);
         resolve();
       };
     });
+    this.#sleepers.add(wake);
+    return { done, wake };
   }
 }
 

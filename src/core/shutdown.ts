@@ -7,11 +7,16 @@ import { printCrash } from './crash.js';
 import { log } from './debug.js';
 import { ShutdownInProgressError, ShutdownStartedError } from './errors.js';
 import { exitCodeOf, flushStdio, validateExitCode } from './exit.js';
-import { type ResolvedOptions, resolveOptions, type ShutdownOptions } from './options.js';
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  SHUTDOWN_OPTION_KEYS,
+  type ShutdownOptions,
+} from './options.js';
 import { Priority } from './priority.js';
 import { HOOK_TRAITS, type HookTraits, Registry } from './registry.js';
 import { type Emit, isThenable, ShutdownRun } from './run.js';
-import { signalExitCode } from './signals.js';
+import { registryListener, signalExitCode } from './signals.js';
 import { currentThread, isThreadStop, threadChannelName } from './thread.js';
 import type {
   Hook,
@@ -22,7 +27,14 @@ import type {
   ShutdownReport,
   ShutdownState,
 } from './types.js';
-import { describe, validateMs, validateName, validateNumber, validateOptions } from './validate.js';
+import {
+  describe,
+  optionKeys,
+  validateMs,
+  validateName,
+  validateNumber,
+  validateOptions,
+} from './validate.js';
 import { preloadWatchdog, startWatchdog, type Watchdog } from './watchdog.js';
 
 /** Options of a manual `shutdown()`. */
@@ -32,6 +44,9 @@ export interface ManualShutdownOptions {
   /** The exit code of a clean shutdown (a failed one exits 1 unless this is non-zero). @default 0 */
   readonly exitCode?: number;
 }
+
+const HOOK_OPTION_KEYS = optionKeys<HookOptions>({ priority: true, timeout: true });
+const MANUAL_OPTION_KEYS = optionKeys<ManualShutdownOptions>({ reason: true, exitCode: true });
 
 type Listener = ProcessListener;
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
@@ -84,9 +99,15 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
    * value). This is how the process-wide instance gets, say, a longer `timeout`.
    */
   configure(options: ShutdownOptions): this {
-    const next = { ...this.#input, ...validateOptions<ShutdownOptions>(options, 'options') };
+    const next = {
+      ...this.#input,
+      ...validateOptions<ShutdownOptions>(options, 'options', SHUTDOWN_OPTION_KEYS),
+    };
     const resolved = resolveOptions(next);
     if (this.#state !== 'running') throw new ShutdownInProgressError('configure()');
+    for (const entry of this.#registry.snapshot().flat()) {
+      checkOwnDelay(entry.name, entry.traits, resolved.timeout);
+    }
     const listening = this.#listeners.size > 0;
     this.#unlisten();
     this.#options = resolved;
@@ -169,11 +190,12 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   ): () => void {
     validateName(name, 'name');
     const hook = hookOf(hookOrResource);
-    const o = validateOptions<HookOptions>(options, 'options');
+    const o = validateOptions<HookOptions>(options, 'options', HOOK_OPTION_KEYS);
     const priority =
       o.priority === undefined ? Priority.DEFAULT : validateNumber(o.priority, 'priority');
     const timeout = o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout');
     const traits = (o as { [HOOK_TRAITS]?: HookTraits })[HOOK_TRAITS];
+    checkOwnDelay(name, traits, this.#options.timeout);
     if (this.#state !== 'running') throw new ShutdownInProgressError(name);
     const remove = this.#registry.add(Object.freeze({ name, hook, priority, timeout, traits }));
     this.#listen();
@@ -187,7 +209,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
 
   /** Starts a shutdown by hand. A second call returns the same promise. */
   shutdown(options?: ManualShutdownOptions): Promise<ShutdownReport> {
-    const o = validateOptions<ManualShutdownOptions>(options, 'options');
+    const o = validateOptions<ManualShutdownOptions>(options, 'options', MANUAL_OPTION_KEYS);
     const reason = o.reason === undefined ? 'manual' : validateName(o.reason, 'reason');
     const exitCode = o.exitCode === undefined ? 0 : validateExitCode(o.exitCode);
     return this.#begin(reason, exitCode);
@@ -480,7 +502,14 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
       this.#options.process.on(event, listener);
     };
     if (thread) this.#listenToSupervisor(thread.threadId);
-    else for (const signal of this.#options.signals) add(signal, () => this.#onSignal(signal));
+    else {
+      for (const signal of this.#options.signals) {
+        add(
+          signal,
+          registryListener(() => this.#onSignal(signal), this),
+        );
+      }
+    }
     if (real && !thread && log.signals.enabled) this.#reportOtherOwners('at install');
     if (real && this.#options.disconnect && process.channel) {
       this.#ppid = process.ppid;
@@ -519,6 +548,15 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#channel?.close();
     this.#channel = undefined;
   }
+}
+
+/** A hook's own delay (a drain's) must leave it time inside the global budget, as the instance's must. */
+function checkOwnDelay(name: string, traits: HookTraits | undefined, timeout: number): void {
+  const delay = traits?.delay;
+  if (delay === undefined || delay < timeout) return;
+  throw new TypeError(
+    `Expected \`delay\` (${delay}) of "${name}" to be less than the instance's \`timeout\` (${timeout}): the delay is part of the global budget, so "${name}" would never run. Raise \`timeout\` with configureShutdown().`,
+  );
 }
 
 /** A hook as given, or the hook that disposes a resource. */

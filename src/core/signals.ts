@@ -39,3 +39,23 @@ export function validateSignals(value: unknown, option = 'signals'): readonly No
   }
   return Object.freeze([...new Set(value as NodeJS.Signals[])]);
 }
+
+/** Marks the signal listeners of every instance, of any copy of the package, on the process. */
+const REGISTRY_LISTENER: unique symbol = Symbol.for('shutdown-hooks.signal-listener.v0');
+
+/** A signal listener, marked with the instance it belongs to, for the adapters that look for it. */
+export function registryListener<T extends (...args: never[]) => unknown>(
+  listener: T,
+  instance: object,
+): T {
+  return Object.assign(listener, { [REGISTRY_LISTENER]: instance });
+}
+
+/** Whether `instance` listens to `signal` on this process. */
+export function listensTo(instance: object, signal: string): boolean {
+  return process
+    .listeners(signal as NodeJS.Signals)
+    .some(
+      (listener) => (listener as { [REGISTRY_LISTENER]?: unknown })[REGISTRY_LISTENER] === instance,
+    );
+}

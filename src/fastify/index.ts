@@ -7,17 +7,24 @@ import type { Server } from 'node:net';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import fp from 'fastify-plugin';
 import { Priority } from '../core/priority.js';
-import { createDrainHook } from '../http/drain.js';
-import { type DrainOptions, resolveDrainOptions, validateRoutePath } from '../http/options.js';
+import { optionKeys, pick, validateOptions } from '../core/validate.js';
+import { attachDrain } from '../http/drain.js';
+import {
+  DRAIN_KEYS,
+  DRAIN_OPTION_KEYS,
+  type DrainOptions,
+  resolveDrainOptions,
+  validateRoutePath,
+} from '../http/options.js';
 import {
   type HealthCheck,
   livenessProbe,
   type ProbeAnswer,
   preStopHandler,
   READINESS_HEADERS,
+  READINESS_OPTION_KEYS,
   readinessProbe,
 } from '../http/readiness.js';
-import { ConnectionTracker } from '../http/tracker.js';
 
 export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
   /**
@@ -51,14 +58,31 @@ export interface FastifyShutdownOptions extends Omit<DrainOptions, 'name'> {
   readonly name?: string;
 }
 
+/** The plugin's keys, and those that Fastify's `register()` passes along with them. */
+const FASTIFY_OPTION_KEYS = [
+  ...optionKeys<FastifyShutdownOptions>({
+    ...DRAIN_KEYS,
+    readinessPath: true,
+    preStopPath: true,
+    livenessPath: true,
+    checks: true,
+    checkTimeout: true,
+    failDuringShutdown: true,
+  }),
+  'prefix',
+  'logLevel',
+  'logSerializers',
+];
+
 const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, options) => {
-  const o = resolveDrainOptions(options);
-  const path = validateRoutePath(options.readinessPath, '/ready', 'readinessPath');
+  const given = validateOptions<FastifyShutdownOptions>(options, 'options', FASTIFY_OPTION_KEYS);
+  const o = resolveDrainOptions(pick(given, DRAIN_OPTION_KEYS));
+  const path = validateRoutePath(given.readinessPath, '/ready', 'readinessPath');
   const preStopPath = validateRoutePath(options.preStopPath, false, 'preStopPath');
   const livenessPath = validateRoutePath(options.livenessPath, false, 'livenessPath');
   // The probe takes its own options (checks, checkTimeout, failDuringShutdown) from the plugin's.
   const probes: [string | false, () => ProbeAnswer | Promise<ProbeAnswer>][] = [
-    [path, readinessProbe({ ...options, shutdown: o.shutdown })],
+    [path, readinessProbe({ ...pick(given, READINESS_OPTION_KEYS), shutdown: o.shutdown })],
     [livenessPath, livenessProbe({ shutdown: o.shutdown })],
   ];
   for (const [route, probe] of probes) {
@@ -83,23 +107,19 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
   // which may still need them. When the application asked Fastify to close connections itself
   // (forceCloseConnections: true), the drain closes them all at once as Fastify would, and
   // nothing is tracked on the request path.
-  const server = fastify.server as unknown as Server;
-  const tracker = forcesConnections(fastify) ? undefined : new ConnectionTracker(server, o);
   const name = o.name ?? 'fastify';
-  const unregisterDrain = o.shutdown.onShutdown(
+  const undoDrain = attachDrain(fastify.server as unknown as Server, o, {
     name,
-    createDrainHook(server, tracker, o, name),
-    o.hook,
-  );
+    track: !forcesConnections(fastify),
+  });
   const unregisterClose = o.shutdown.onShutdown(`${name} onClose`, () => fastify.close(), {
     priority: Priority.RESOURCE,
   });
   fastify.addHook('onClose', async () => {
     // Closed by the application itself, nothing is left for the registry to do; closed by the
     // shutdown, unregistering is harmless (the running shutdown keeps its hooks).
-    unregisterDrain();
+    undoDrain();
     unregisterClose();
-    tracker?.detach();
   });
 };
 

@@ -1,10 +1,15 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
 import { Server } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { log } from '../core/debug.js';
+import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
 import type { HookContext } from '../core/types.js';
 import { describe } from '../core/validate.js';
-import { type DrainOptions, resolveDrainOptions } from './options.js';
+import {
+  DRAIN_DEFAULTS,
+  type DrainOptions,
+  type ResolvedDrainOptions,
+  resolveDrainOptions,
+} from './options.js';
 import { kindOf, stopAccepting } from './server.js';
 import { ConnectionTracker } from './tracker.js';
 
@@ -14,7 +19,7 @@ const drained = new WeakSet<Server>();
  * Registers a hook that drains `server` (from `node:http`, `node:https` or `node:http2`, so also
  * Express, Koa and anything whose `listen()` returns one) without dropping a request:
  *
- * 1. waits `delay` ms, serving normally (readiness already answers 503);
+ * 1. serves normally until `delay` ms after the shutdown began (readiness already answers 503);
  * 2. stops accepting connections;
  * 3. answers every response not yet sent with `Connection: close` and closes each socket right
  *    after its last response; closes quiet keep-alive sockets after `idleGrace`; sends HTTP/2 GOAWAY
@@ -35,28 +40,8 @@ export function drainHttp(server: Server, options?: DrainOptions): () => void {
       `Expected \`server\` to be a node:http, node:https or node:http2 server, got ${describe(server)}`,
     );
   }
-  if (drained.has(server)) {
-    throw new TypeError(
-      'Expected `server` to be drained once, but drainHttp() was already called for it',
-    );
-  }
   const o = resolveDrainOptions(options);
-  const tracker = new ConnectionTracker(server, o);
-  const name = o.name ?? `drain ${kindOf(server)}`;
-  let unregister: () => void;
-  try {
-    unregister = o.shutdown.onShutdown(name, createDrainHook(server, tracker, o, name), o.hook);
-  } catch (error) {
-    // Too late (shutdown in progress): leave the server as it was.
-    tracker.detach();
-    throw error;
-  }
-  drained.add(server);
-  return () => {
-    unregister();
-    tracker.detach();
-    drained.delete(server);
-  };
+  return attachDrain(server, o, { name: o.name ?? `drain ${kindOf(server)}` });
 }
 
 /** True when `req` arrived while its server was draining: its response will close the connection. */
@@ -65,22 +50,80 @@ export function isDraining(req: IncomingMessage): boolean {
 }
 
 /**
- * The drain as a hook: wait `delay` (serving normally), stop accepting, drain the tracked
+ * The one way a drain is attached, for `drainHttp()` and every adapter: once per server, a tracker
+ * of its connections (unless `track` is false: Fastify asked to close connections itself), and
+ * the hook. Registration that throws (a shutdown in progress) leaves the server as it was.
+ * Returns the undo.
+ */
+export function attachDrain(
+  server: Server,
+  o: ResolvedDrainOptions,
+  { name, track = true }: { readonly name: string; readonly track?: boolean },
+): () => void {
+  if (drained.has(server)) {
+    throw new TypeError(
+      `Expected \`server\` to be drained once, but a drain is already attached to it (drainHttp(), the Fastify plugin or ShutdownHooksModule): "${name}" would be a second one`,
+    );
+  }
+  const tracker = track ? new ConnectionTracker(server, o) : undefined;
+  const traits: HookTraits = {
+    share: DRAIN_DEFAULTS.share,
+    quickStart: true,
+    timeoutAdvice: () => timeoutAdvice(tracker),
+    ...(o.delay === undefined ? {} : { delay: o.delay }),
+  };
+  const hookOptions = {
+    priority: o.priority,
+    ...(o.timeout === undefined ? {} : { timeout: o.timeout }),
+    [HOOK_TRAITS]: traits,
+  };
+  let called = false;
+  const hook = createDrainHook(server, tracker, name);
+  let unregister: () => void;
+  try {
+    unregister = o.shutdown.onShutdown(
+      name,
+      (ctx) => {
+        called = true;
+        return hook(ctx);
+      },
+      hookOptions,
+    );
+  } catch (error) {
+    tracker?.detach();
+    throw error;
+  }
+  // A shutdown that ended before the drain was called (forced, or the global deadline during its
+  // delay) leaves nothing of the server open either.
+  const onDone = () => {
+    if (called) return;
+    tracker?.destroyAll();
+    void stopAccepting(server);
+  };
+  o.shutdown.once('done', onDone);
+  drained.add(server);
+  return () => {
+    unregister();
+    o.shutdown.off('done', onDone);
+    tracker?.detach();
+    drained.delete(server);
+  };
+}
+
+/**
+ * The drain as a hook, called once its delay has passed: stop accepting, drain the tracked
  * connections. At the deadline, destroy what is left. Without a tracker (Fastify asked to close
  * connections itself), every connection is closed at once, as Fastify's own close would.
  */
-export function createDrainHook(
+function createDrainHook(
   server: Server,
   tracker: ConnectionTracker | undefined,
-  { delay }: { delay: number },
   name: string,
 ): (ctx: HookContext) => Promise<void> {
   return async (ctx) => {
     const onDeadline = () => tracker?.destroyAll();
     ctx.signal.addEventListener('abort', onDeadline, { once: true });
     try {
-      if (delay > 0) await sleep(delay, undefined, { signal: ctx.signal }).catch(() => {});
-      if (ctx.signal.aborted) return;
       const stopped = stopAccepting(server);
       if (tracker) await Promise.all([tracker.drain(), stopped]);
       else {
@@ -90,9 +133,32 @@ export function createDrainHook(
       log.http('%s drained', name);
     } finally {
       ctx.signal.removeEventListener('abort', onDeadline);
-      // Lets the server release what its own close() releases (the timer of http's request
-      // checks); nothing is left open to close by now, or the deadline destroyed it.
-      server.close(() => {});
     }
   };
+}
+
+/** What the timeout message of a drain says: what was still open, and what to change for it. */
+function timeoutAdvice(tracker: ConnectionTracker | undefined): string {
+  const open = tracker?.openNow();
+  const parts: string[] = [];
+  const advice: string[] = [];
+  if (open && open.busy > 0) {
+    parts.push(`${plural(open.busy, 'connection')} with a request in flight`);
+    advice.push(
+      "give requests more time after the delay: a longer `timeout` (the instance's or the drain's) or a shorter `delay`",
+    );
+  }
+  if (open && open.longLived > 0) {
+    parts.push(`${plural(open.longLived, 'upgraded or streaming connection')}`);
+    advice.push('close WebSockets and event streams in `onUpgraded`');
+  }
+  if (open && open.sessions > 0) parts.push(plural(open.sessions, 'HTTP/2 session'));
+  if (open && open.quiet > 0) parts.push(`${plural(open.quiet, 'quiet connection')}`);
+  if (parts.length === 0) return 'What was still open was destroyed.';
+  const what = `Destroyed what was still open: ${parts.join(', ')}.`;
+  return advice.length === 0 ? what : `${what} To finish them, ${advice.join('; ')}.`;
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }

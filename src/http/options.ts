@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { shutdownOption } from '../core/default.js';
 import { Priority } from '../core/priority.js';
-import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
 import type { Shutdown } from '../core/shutdown.js';
-import type { HookOptions } from '../core/types.js';
 import {
   describe,
+  optionKeys,
   validateFunction,
   validateMs,
   validateName,
@@ -37,15 +36,17 @@ export interface DrainOptions {
    */
   readonly priority?: number;
   /**
-   * Deadline of the drain hook in ms; when it passes, every connection left is destroyed.
-   * @default the instance's `hookTimeout`, else 75 % of what is left of the global `timeout`
-   * when hooks of lower priority follow (the rest is theirs), else all of it
+   * Deadline of the drain in ms, its `delay` included (so it must be longer than the delay); when
+   * it passes, every connection left is destroyed.
+   * @default its delay, then the instance's `hookTimeout`, else 75 % of the global time left after
+   * its delay when hooks of lower priority follow (the rest is theirs), else all of it
    */
   readonly timeout?: number;
   /**
-   * Ms to keep serving normally after the hook starts, before the server stops accepting.
-   * (The instance's own `delay` applies before any hook; this one is per server.)
-   * @default 0
+   * Ms from the start of the shutdown during which this server keeps serving normally (readiness
+   * already answers 503), before it stops accepting. It replaces the instance's `delay` for this
+   * drain, and never adds to it; it must be less than the instance's `timeout`.
+   * @default the instance's `delay`
    */
   readonly delay?: number;
   /**
@@ -77,30 +78,33 @@ export interface DrainOptions {
 
 export const DRAIN_DEFAULTS = Object.freeze({
   priority: Priority.SERVER,
-  delay: 0,
   idleGrace: 250,
   /**
-   * Without a `timeout` of its own, the share of the global time left that a drain may use when
-   * hooks of lower priority follow: one WebSocket peer that never answers must not skip them all.
+   * Without a `timeout` of its own, the share of the global time left after its delay that a
+   * drain may use when hooks of lower priority follow: one WebSocket peer that never answers must
+   * not skip them all.
    */
   share: 0.75,
 });
 
-/** How the core treats a drain hook: its default deadline, its early start, its timeout advice. */
-const DRAIN_TRAITS: HookTraits = Object.freeze({
-  share: DRAIN_DEFAULTS.share,
-  quickStart: true,
-  timeoutAdvice:
-    'The connections still open were destroyed: close WebSockets and event streams in `onUpgraded`, or give the drain a longer `timeout`.',
+/** Every key of `DrainOptions`, as a table adapters spread into their own. */
+export const DRAIN_KEYS: Readonly<Record<keyof DrainOptions, true>> = Object.freeze({
+  priority: true,
+  timeout: true,
+  delay: true,
+  idleGrace: true,
+  onUpgraded: true,
+  name: true,
+  shutdown: true,
 });
-
-/** The drain hook's options for `onShutdown()`: priority, timeout and the drain's traits. */
-export type DrainHookOptions = HookOptions & { readonly [HOOK_TRAITS]: HookTraits };
+export const DRAIN_OPTION_KEYS = optionKeys<DrainOptions>(DRAIN_KEYS);
 
 export interface ResolvedDrainOptions {
-  /** The drain hook's priority and timeout, as `onShutdown()` takes them. */
-  readonly hook: DrainHookOptions;
-  readonly delay: number;
+  readonly priority: number;
+  /** The drain's own deadline, its delay included; `undefined`: its share of the time left. */
+  readonly timeout: number | undefined;
+  /** The drain's own delay, in place of the instance's; `undefined`: the instance's. */
+  readonly delay: number | undefined;
   readonly idleGrace: number;
   readonly onUpgraded: DrainOptions['onUpgraded'];
   readonly name: string | undefined;
@@ -108,20 +112,23 @@ export interface ResolvedDrainOptions {
   readonly shutdown: Shutdown;
 }
 
+/** Validates a drain's options (an adapter passes the drain's part of its own). */
 export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
-  const o = validateOptions<DrainOptions>(input, 'options');
-  const shutdown = shutdownOption(o.shutdown);
-  const priority =
-    o.priority === undefined ? DRAIN_DEFAULTS.priority : validateNumber(o.priority, 'priority');
+  const o = validateOptions<DrainOptions>(input, 'options', DRAIN_OPTION_KEYS);
+  const timeout = o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout');
+  const delay =
+    o.delay === undefined ? undefined : validateMs(o.delay, 'delay', { allowZero: true });
+  if (delay !== undefined && timeout !== undefined && delay >= timeout) {
+    // The drain's timeout counts from the start of the shutdown, its delay included.
+    throw new TypeError(
+      `Expected \`delay\` (${delay}) to be less than \`timeout\` (${timeout}): the drain's timeout includes its delay, so the server would never drain. Raise \`timeout\` as well.`,
+    );
+  }
   return {
-    hook:
-      o.timeout === undefined
-        ? { priority, [HOOK_TRAITS]: DRAIN_TRAITS }
-        : { priority, timeout: validateMs(o.timeout, 'timeout'), [HOOK_TRAITS]: DRAIN_TRAITS },
-    delay:
-      o.delay === undefined
-        ? DRAIN_DEFAULTS.delay
-        : validateMs(o.delay, 'delay', { allowZero: true }),
+    priority:
+      o.priority === undefined ? DRAIN_DEFAULTS.priority : validateNumber(o.priority, 'priority'),
+    timeout,
+    delay,
     idleGrace:
       o.idleGrace === undefined
         ? DRAIN_DEFAULTS.idleGrace
@@ -131,7 +138,7 @@ export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
         ? undefined
         : validateFunction<NonNullable<DrainOptions['onUpgraded']>>(o.onUpgraded, 'onUpgraded'),
     name: o.name === undefined ? undefined : validateName(o.name, 'name'),
-    shutdown,
+    shutdown: shutdownOption(o.shutdown),
   };
 }
 

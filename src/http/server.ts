@@ -1,4 +1,4 @@
-import { Server } from 'node:net';
+import type { Server } from 'node:net';
 
 /** https and secure http2 servers hand out the HTTP transport on `secureConnection`. */
 export function isTlsServer(server: Server): boolean {
@@ -17,9 +17,12 @@ export function kindOf(server: Server): string {
 }
 
 /**
- * Stops accepting new connections. net.Server's close() is used on purpose: on Node 19+ the
- * close() of http and https also closes every idle keep-alive socket at once, including one the
- * client is writing a request to at that moment; the tracker closes those safely instead.
+ * Stops accepting new connections, through the server's own `close()`, so that it releases what
+ * its close releases (http's request-checking timer) and emits `'close'` exactly once, when the
+ * last connection is gone. On Node 19+ the close() of http and https also closes every idle
+ * keep-alive socket at once, including one the client is writing a request to at that moment:
+ * that sweep is held back for the call, and the tracker closes quiet sockets safely instead.
+ * A server that is not listening is left alone (closing it again would emit `'close'` again).
  */
 export function stopAccepting(server: Server): Promise<void> {
   return new Promise((resolve) => {
@@ -27,6 +30,15 @@ export function stopAccepting(server: Server): Promise<void> {
       resolve();
       return;
     }
-    Server.prototype.close.call(server, () => resolve());
+    const http = server as Server & { closeIdleConnections?: () => void };
+    const own = Object.hasOwn(http, 'closeIdleConnections');
+    const sweep = http.closeIdleConnections;
+    http.closeIdleConnections = () => {};
+    try {
+      server.close(() => resolve());
+    } finally {
+      if (own && sweep) http.closeIdleConnections = sweep;
+      else delete http.closeIdleConnections;
+    }
   });
 }

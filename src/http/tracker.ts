@@ -113,6 +113,20 @@ export class ConnectionTracker {
     for (const conn of this.#conns) conn.socket.destroy();
   }
 
+  /** What is open now, by kind: for the message of a drain that ran out of time. */
+  openNow(): { busy: number; longLived: number; quiet: number; sessions: number } {
+    let busy = 0;
+    let longLived = this.#upgraded.size;
+    let quiet = 0;
+    for (const conn of this.#conns) {
+      if (conn.upgraded) continue;
+      if (conn.inflight === 0) quiet += 1;
+      else if (isEventStream(conn.lastReq!, conn.lastRes!)) longLived += 1;
+      else busy += 1;
+    }
+    return { busy, longLived, quiet, sessions: this.#sessions.size };
+  }
+
   /** True when `req` arrived on this server after its drain began. */
   static isDraining(req: IncomingMessage): boolean {
     return (req as Tagged<IncomingMessage>)[kDraining] === true;

@@ -8,12 +8,27 @@ import type { Server } from 'node:net';
 import type { DynamicModule } from '@nestjs/common';
 import type { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { Priority } from '../core/priority.js';
+import { listensTo } from '../core/signals.js';
 import type { HookContext } from '../core/types.js';
-import { validateOptions } from '../core/validate.js';
-import { createDrainHook } from '../http/drain.js';
-import { type DrainOptions, resolveDrainOptions, validateRoutePath } from '../http/options.js';
-import { READINESS_HEADERS, readinessProbe } from '../http/readiness.js';
-import { ConnectionTracker } from '../http/tracker.js';
+import { optionKeys, pick, validateOptions } from '../core/validate.js';
+import { attachDrain } from '../http/drain.js';
+import {
+  DRAIN_KEYS,
+  DRAIN_OPTION_KEYS,
+  type DrainOptions,
+  type ResolvedDrainOptions,
+  resolveDrainOptions,
+  validateRoutePath,
+} from '../http/options.js';
+import {
+  livenessProbe,
+  type ProbeAnswer,
+  type ProbeRequest,
+  type ProbeResponse,
+  preStopHandler,
+  READINESS_HEADERS,
+  readinessProbe,
+} from '../http/readiness.js';
 
 // @nestjs/* are optional peers: nothing of them is loaded until forRoot() is called.
 const load = createRequire(import.meta.url);
@@ -25,23 +40,37 @@ export interface NestShutdownOptions extends Omit<DrainOptions, 'name'> {
    */
   readonly readinessPath?: string | false;
   /**
+   * Path of a `preStopHandler()` route for Kubernetes' `lifecycle.preStop.httpGet`, or `false`.
+   * @default false
+   */
+  readonly preStopPath?: string | false;
+  /**
+   * Path of a liveness route (200 for as long as the process runs, the drain included), or `false`.
+   * @default false
+   */
+  readonly livenessPath?: string | false;
+  /**
    * Name of the drain hook in the report; Nest's lifecycle hook is named `${name} close`.
    * @default 'nest'
    */
   readonly name?: string;
 }
 
+const NEST_OPTION_KEYS = optionKeys<NestShutdownOptions>({
+  ...DRAIN_KEYS,
+  readinessPath: true,
+  preStopPath: true,
+  livenessPath: true,
+});
+
 /** A Nest module ref as the lifecycle needs it: Nest's own `Module` class. */
-type NestModuleRef = { readonly distance: number };
+type NestModuleRef = { readonly distance: number; readonly metatype?: unknown };
 type LifecycleCall = (module: NestModuleRef, signal?: string) => Promise<unknown>;
 interface NestHooks {
   callModuleDestroyHook: LifecycleCall;
   callBeforeAppShutdownHook: LifecycleCall;
   callAppShutdownHook: LifecycleCall;
 }
-
-/** What Nest's own `close()` runs: Nest's source marks its signal listener with this call. */
-const NEST_SIGNAL_LISTENER = 'callBeforeShutdownHook';
 
 /**
  * Ties a Nest application into the shutdown registry. Import it once, in the root module:
@@ -51,10 +80,13 @@ const NEST_SIGNAL_LISTENER = 'callBeforeShutdownHook';
  * - at `Priority.RESOURCE`, after the last response, Nest's lifecycle runs as `app.close()` runs
  *   it: `onModuleDestroy`, `beforeApplicationShutdown`, the adapter's close, then
  *   `onApplicationShutdown`, each with the signal that started the shutdown;
- * - a readiness route (`readinessPath`) answers 503 from the moment the shutdown begins.
+ * - a readiness route (`readinessPath`) answers 503 from the moment the shutdown begins; a
+ *   liveness route (`livenessPath`) and a preStop route (`preStopPath`) when asked for.
  *
- * Do not also call `app.enableShutdownHooks()`: on a signal it closes every module at once, while
- * requests are still being served. The module says so through Nest's logger when it sees it.
+ * `app.enableShutdownHooks()` is not needed. If it is on as well, whenever it is called, the
+ * module takes over the signals the registry handles from it (Nest would otherwise close every
+ * module at once, while requests are still served, and re-raise the signal) and says so through
+ * Nest's logger.
  *
  * @example
  * \@Module({ imports: [ShutdownHooksModule.forRoot({ delay: 5000 })] })
@@ -63,10 +95,13 @@ const NEST_SIGNAL_LISTENER = 'callBeforeShutdownHook';
 // biome-ignore lint/complexity/noStaticOnlyClass: Nest modules are classes; forRoot() is Nest's convention.
 export class ShutdownHooksModule {
   static forRoot(options?: NestShutdownOptions): DynamicModule {
-    const given = validateOptions<NestShutdownOptions>(options, 'options');
-    const { readinessPath: _path, ...drainOptions } = given;
-    const readinessPath = validateRoutePath(given.readinessPath, '/ready', 'readinessPath');
-    const o = resolveDrainOptions(drainOptions);
+    const given = validateOptions<NestShutdownOptions>(options, 'options', NEST_OPTION_KEYS);
+    const routes: Routes = {
+      readinessPath: validateRoutePath(given.readinessPath, '/ready', 'readinessPath'),
+      livenessPath: validateRoutePath(given.livenessPath, false, 'livenessPath'),
+      preStopPath: validateRoutePath(given.preStopPath, false, 'preStopPath'),
+    };
+    const o = resolveDrainOptions(pick(given, DRAIN_OPTION_KEYS));
     const core = load('@nestjs/core') as typeof import('@nestjs/core');
     return {
       module: ShutdownHooksModule,
@@ -75,7 +110,7 @@ export class ShutdownHooksModule {
         {
           provide: NestBinding,
           useFactory: (host: HttpAdapterHost, modules: ModulesContainer) =>
-            new NestBinding(host, modules, { ...o, readinessPath }),
+            new NestBinding(host, modules, o, routes),
           inject: [core.HttpAdapterHost, core.ModulesContainer],
         },
       ],
@@ -83,29 +118,60 @@ export class ShutdownHooksModule {
   }
 }
 
-type Resolved = ReturnType<typeof resolveDrainOptions> & { readonly readinessPath: string | false };
+type Routes = Readonly<Record<'readinessPath' | 'livenessPath' | 'preStopPath', string | false>>;
+
+/** The part of Nest's HTTP adapter the routes need (the same on Express and Fastify). */
+interface NestHttpAdapter {
+  get(path: string, handler: (request: unknown, response: unknown) => unknown): unknown;
+  setHeader(response: unknown, name: string, value: string): unknown;
+  reply(response: unknown, body: unknown, statusCode?: number): unknown;
+  getInstance(): unknown;
+  getHttpServer(): unknown;
+  close(): unknown;
+}
 
 /** The provider behind the module: Nest calls its lifecycle methods. */
 class NestBinding {
   readonly #host: HttpAdapterHost;
   readonly #modules: ModulesContainer;
-  readonly #o: Resolved;
+  readonly #o: ResolvedDrainOptions;
+  readonly #routes: Routes;
   #unregister: (() => void)[] = [];
+  #stopWatching: (() => void) | undefined;
 
-  constructor(host: HttpAdapterHost, modules: ModulesContainer, o: Resolved) {
+  constructor(
+    host: HttpAdapterHost,
+    modules: ModulesContainer,
+    o: ResolvedDrainOptions,
+    routes: Routes,
+  ) {
     this.#host = host;
     this.#modules = modules;
     this.#o = o;
+    this.#routes = routes;
   }
 
-  /** Before Nest's 404 handler is in place, and before Fastify is ready: add the route. */
+  /** After the application's own routes, before Nest's 404 handler and before Fastify is ready. */
   onModuleInit(): void {
-    const adapter = this.#host.httpAdapter;
+    const imported = [...(this.#modules.values() as Iterable<NestModuleRef>)].filter(
+      (module) => module.metatype === ShutdownHooksModule,
+    ).length;
+    if (imported > 1) {
+      throw new Error(
+        `ShutdownHooksModule is imported ${imported} times (ShutdownHooksModule.forRoot() with different options): import it once, in the root module. Each import would add its own drain, probe routes and run of Nest's lifecycle.`,
+      );
+    }
+    const adapter = this.#host.httpAdapter as unknown as NestHttpAdapter | undefined;
     if (!adapter) return; // an application context without HTTP
-    const path = this.#o.readinessPath;
-    if (path) {
-      const probe = readinessProbe({ shutdown: this.#o.shutdown });
-      adapter.get(path, async (_request: unknown, response: unknown) => {
+    const { shutdown } = this.#o;
+    const probes: [keyof Routes, () => ProbeAnswer | Promise<ProbeAnswer>][] = [
+      ['readinessPath', readinessProbe({ shutdown })],
+      ['livenessPath', livenessProbe({ shutdown })],
+    ];
+    for (const [option, probe] of probes) {
+      const path = this.#route(adapter, option);
+      if (!path) continue;
+      adapter.get(path, async (_request, response) => {
         const { statusCode, body } = await probe();
         for (const [name, value] of Object.entries(READINESS_HEADERS)) {
           adapter.setHeader(response, name, value);
@@ -113,32 +179,49 @@ class NestBinding {
         adapter.reply(response, body, statusCode);
       });
     }
+    const preStopPath = this.#route(adapter, 'preStopPath');
+    if (preStopPath) {
+      const preStop = preStopHandler({ shutdown });
+      adapter.get(preStopPath, (request, response) =>
+        preStop(rawOf(request) as ProbeRequest, rawOf(response) as ProbeResponse),
+      );
+    }
   }
 
   onApplicationBootstrap(): void {
-    const adapter = this.#host.httpAdapter;
+    const adapter = this.#host.httpAdapter as unknown as NestHttpAdapter | undefined;
     const { shutdown } = this.#o;
     const name = this.#o.name ?? 'nest';
     if (adapter) {
-      const server = adapter.getHttpServer() as Server;
-      const tracker = new ConnectionTracker(server, this.#o);
-      this.#unregister.push(
-        shutdown.onShutdown(name, createDrainHook(server, tracker, this.#o, name), this.#o.hook),
-        () => tracker.detach(),
-      );
+      this.#unregister.push(attachDrain(adapter.getHttpServer() as Server, this.#o, { name }));
     }
     this.#unregister.push(
       shutdown.onShutdown(`${name} close`, (ctx) => this.#close(ctx), {
         priority: Priority.RESOURCE,
       }),
     );
-    warnIfNestListens();
+    this.#stopWatching = takeOverNestSignals(shutdown);
   }
 
-  /** `app.close()` called by the application itself: the registry has nothing left to do. */
+  /**
+   * Nest closed the application: after the shutdown's lifecycle, or `app.close()` called by the
+   * application itself, when the registry has nothing left to do.
+   */
   onApplicationShutdown(): void {
+    this.#stopWatching?.();
     if (this.#o.shutdown.isShuttingDown()) return;
     for (const unregister of this.#unregister.splice(0)) unregister();
+  }
+
+  /** The path for a route option, after checking that the application has no route there. */
+  #route(adapter: NestHttpAdapter, option: keyof Routes): string | false {
+    const path = this.#routes[option];
+    if (path && hasGetRoute(adapter.getInstance(), path)) {
+      throw new Error(
+        `ShutdownHooksModule: the application already has a GET ${path} route, where the module's \`${option}\` would go. Pass \`${option}\` another path, or false for none.`,
+      );
+    }
+    return path;
   }
 
   /** The lifecycle of Nest's `app.close()`, in its order, once the last request has been served. */
@@ -157,14 +240,63 @@ class NestBinding {
   }
 }
 
-/** Says, through Nest's logger, that `enableShutdownHooks()` would close the modules too early. */
-function warnIfNestListens(): void {
-  const nest = (['SIGTERM', 'SIGINT'] as const).filter((signal) =>
-    process.listeners(signal).some((listener) => String(listener).includes(NEST_SIGNAL_LISTENER)),
-  );
-  if (nest.length === 0) return;
+/** Fastify hands Nest its own request and reply; the raw Node objects are behind them. */
+function rawOf(value: unknown): unknown {
+  return (value as { raw?: unknown }).raw ?? value;
+}
+
+/** Whether the Express or Fastify instance behind Nest already routes GET `path`. */
+function hasGetRoute(instance: unknown, path: string): boolean {
+  const fastify = instance as { hasRoute?: (route: { method: string; url: string }) => boolean };
+  if (typeof fastify.hasRoute === 'function') return fastify.hasRoute({ method: 'GET', url: path });
+  // Express 4 keeps its router at `_router`, Express 5 at `router`.
+  const express = instance as {
+    _router?: { stack?: unknown[] };
+    router?: { stack?: unknown[] };
+  };
+  const stack = express._router?.stack ?? express.router?.stack ?? [];
+  return stack.some((layer) => {
+    const route = (layer as { route?: { path?: unknown; methods?: Record<string, boolean> } })
+      .route;
+    return route?.path === path && route.methods?.get === true;
+  });
+}
+
+/** What Nest's own `close()` runs: Nest's source marks its signal listener with this call. */
+const NEST_SIGNAL_LISTENER = 'callBeforeShutdownHook';
+
+/**
+ * `app.enableShutdownHooks()`: on a signal, Nest closes every module at once (while requests are
+ * still served), then re-raises the signal at its own process, which, for SIGINT, would force the
+ * registry's shutdown to exit 130 mid-drain. On every signal the registry handles, the module
+ * removes Nest's listener, now and whenever it is added later (after `app.listen()`, say), and
+ * says so once through Nest's logger. Returns the undo.
+ */
+function takeOverNestSignals(shutdown: object): () => void {
+  const taken = new Set<string>();
+  const take = (signal: string | symbol, listener: unknown) => {
+    if (typeof signal !== 'string' || typeof listener !== 'function') return;
+    if (!String(listener).includes(NEST_SIGNAL_LISTENER) || !listensTo(shutdown, signal)) return;
+    process.off(signal, listener as () => void);
+    if (taken.has(signal)) return;
+    taken.add(signal);
+    queueMicrotask(() => warnTakenOver(signal));
+  };
+  for (const signal of SIGNALS_SEEN) {
+    for (const listener of process.listeners(signal)) take(signal, listener);
+  }
+  // Node calls `newListener` before adding the listener: take it over once it is in place.
+  const onNew = (event: string | symbol, listener: unknown) =>
+    queueMicrotask(() => take(event, listener));
+  process.on('newListener', onNew);
+  return () => process.off('newListener', onNew);
+}
+
+const SIGNALS_SEEN = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
+
+function warnTakenOver(signal: string): void {
   const { Logger } = load('@nestjs/common') as typeof import('@nestjs/common');
   new Logger('ShutdownHooksModule').warn(
-    `app.enableShutdownHooks() is on as well (${nest.join(', ')}): on that signal Nest closes every module at once, while requests are still being served, and then again after the drain. Remove it: ShutdownHooksModule runs Nest's lifecycle after the last request.`,
+    `app.enableShutdownHooks() is on as well: the module took ${signal} over from it. Nest's lifecycle runs once, after the last request, instead of at the signal while requests are still served. Remove enableShutdownHooks() for ${signal}: the module already handles it.`,
   );
 }

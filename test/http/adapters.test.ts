@@ -5,7 +5,12 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { rejectWhileDraining } from '../../src/express/index.js';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { drainHttp, isDraining, readinessHandler } from '../../src/http/index.js';
-import { createShutdown, Priority, ShutdownInProgressError } from '../../src/index.js';
+import {
+  createShutdown,
+  Priority,
+  ShutdownInProgressError,
+  type ShutdownReport,
+} from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 
 const servers: http.Server[] = [];
@@ -192,7 +197,7 @@ describe('drainHttp: its default deadline', () => {
       ['close-db', 'ok'],
     ]);
     expect((report.hooks[0]!.error as Error).message).toMatch(
-      /"drain http" did not finish within \d+ ms\. The connections still open were destroyed.*onUpgraded/,
+      /"drain http" did not finish within \d+ ms\. Destroyed what was still open: 1 upgraded or streaming connection\. To finish them, close WebSockets and event streams in `onUpgraded`\.$/,
     );
     expect((report.hooks[0]!.error as Error).message).not.toMatch(/ctx\.signal/);
     // The drain destroyed the upgraded socket at its deadline.
@@ -256,14 +261,19 @@ describe('drainHttp: undo and deadlines', () => {
     expect(() => drainHttp(server, { shutdown: make() })).not.toThrow();
   });
 
-  it('a deadline during the delay still closes the server', async () => {
-    const sd = make();
+  it('a shutdown forced during the delay still closes the server', async () => {
+    const fake = createFakeProcess();
+    const sd = createShutdown({ process: fake, exit: false });
     const server = http.createServer((_req, res) => res.end('ok'));
     await listening(server);
-    drainHttp(server, { shutdown: sd, delay: 200, timeout: 20 });
-    const report = await sd.shutdown();
-    expect(report.hooks[0]!.status).toBe('timeout');
-    await new Promise((r) => setImmediate(r));
+    drainHttp(server, { shutdown: sd, delay: 5000 });
+    const done = new Promise<ShutdownReport>((resolve) => sd.once('done', resolve));
+    fake.emit('SIGINT');
+    await new Promise((resolve) => setImmediate(resolve)); // the drain waits out its delay
+    fake.emit('SIGINT'); // a person pressing Ctrl-C again: forced during the drain's delay
+    const report = await done;
+    expect(report.hooks[0]!.status).toBe('error');
+    if (server.listening) await once(server, 'close');
     expect(server.listening).toBe(false);
   });
 });
@@ -384,23 +394,29 @@ describe('fastify plugin', () => {
     expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('with forceCloseConnections: true, a deadline during the delay still lets Fastify close', async () => {
+  it('with forceCloseConnections: true, a deadline still lets Fastify close', async () => {
     const fastify = (await import('fastify')).default;
     const sd = make();
     const app = fastify({ forceCloseConnections: true });
-    await app.register(shutdownHooks, {
-      shutdown: sd,
-      readinessPath: false,
-      delay: 5000,
-      timeout: 50,
+    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false, timeout: 50 });
+    let arrived!: () => void;
+    const seen = new Promise<void>((resolve) => {
+      arrived = resolve;
     });
-    await app.listen({ port: 0, host: '127.0.0.1' });
+    app.get('/slow', () => {
+      arrived();
+      return new Promise(() => {}); // never answers
+    });
+    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+    const request = fetch(`${address}/slow`).catch(() => 'destroyed');
+    await seen;
     const report = await sd.shutdown();
     expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
-      ['fastify', 'timeout'],
+      ['fastify', 'ok'],
       ['fastify onClose', 'ok'],
     ]);
     expect(app.server.listening).toBe(false);
+    expect(await request).toBe('destroyed');
   });
 
   it("runs Fastify's onClose hooks at Priority.RESOURCE, after the app's own hooks", async () => {
@@ -430,5 +446,116 @@ describe('fastify plugin', () => {
       ['fastify onClose', Priority.RESOURCE, 'ok'],
     ]);
     expect(app.server.listening).toBe(false);
+  });
+});
+
+describe('drainHttp: its delay', () => {
+  it('is refused when not less than its own timeout, or than the instance timeout', () => {
+    const server = http.createServer();
+    expect(() => drainHttp(server, { shutdown: make(), delay: 5000, timeout: 4000 })).toThrow(
+      new TypeError(
+        "Expected `delay` (5000) to be less than `timeout` (4000): the drain's timeout includes its delay, so the server would never drain. Raise `timeout` as well.",
+      ),
+    );
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 8000 });
+    expect(() => drainHttp(server, { shutdown: sd, delay: 8000 })).toThrow(
+      new TypeError(
+        'Expected `delay` (8000) of "drain http" to be less than the instance\'s `timeout` (8000): the delay is part of the global budget, so "drain http" would never run. Raise `timeout` with configureShutdown().',
+      ),
+    );
+    // Nothing was attached by the refused calls.
+    expect(() => drainHttp(server, { shutdown: sd, delay: 7000 })).not.toThrow();
+    // Nor may the instance's timeout shrink under it afterwards.
+    expect(() => sd.configure({ timeout: 7000 })).toThrow(/`delay` \(7000\) of "drain http"/);
+    expect(() => sd.configure({ timeout: 7001 })).not.toThrow();
+  });
+
+  it('replaces the instance delay for the drain, and never adds to it', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, delay: 2000 });
+    const server = http.createServer((_req, res) => res.end('ok'));
+    await listening(server);
+    drainHttp(server, { shutdown: sd, delay: 100 });
+    let closedAfter = 0;
+    const t0 = Date.now();
+    server.once('close', () => {
+      closedAfter = Date.now() - t0;
+    });
+    const report = await sd.shutdown();
+    expect(report.hooks.map((h) => h.status)).toEqual(['ok']);
+    // The drain's own 100 ms, not the instance's 2000, nor both.
+    expect(closedAfter).toBeGreaterThanOrEqual(95);
+    expect(closedAfter).toBeLessThan(1500);
+  });
+
+  it('leaves a request in flight when the delay ends the time after the delay, not a share of it', async () => {
+    // drainHttp(server, { delay: 5000 }) under the default timeout of 8000, scaled down by 5: a
+    // request that arrives as the delay ends and takes 250 ms. A share of the time counted from
+    // the start, delay included, left it 200 ms.
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1600 });
+    sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
+    let arrived!: () => void;
+    const seen = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
+    const server = http.createServer((_req, res) => {
+      arrived();
+      setTimeout(() => res.end('ok'), 250);
+    });
+    const port = await listening(server);
+    drainHttp(server, { shutdown: sd, delay: 1000 });
+    const done = sd.shutdown();
+    await new Promise((resolve) => setTimeout(resolve, 950));
+    const response = fetch(`http://127.0.0.1:${port}/`).then((r) => r.status);
+    await seen;
+    const report = await done;
+    expect(await response).toBe(200);
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
+      ['drain http', 'ok'],
+      ['close-db', 'ok'],
+    ]);
+    expect(report.exitCode).toBe(0);
+  });
+});
+
+describe("drainHttp: the server's 'close' event", () => {
+  const closes = (server: http.Server) => {
+    let count = 0;
+    server.on('close', () => {
+      count += 1;
+    });
+    return () => count;
+  };
+
+  it('fires exactly once after a drain, with and without idle keep-alive sockets', async () => {
+    for (const idle of [false, true]) {
+      const sd = make();
+      const server = http.createServer((_req, res) => res.end('ok'));
+      const count = closes(server);
+      const port = await listening(server);
+      drainHttp(server, { shutdown: sd, idleGrace: 0 });
+      const agent = new http.Agent({ keepAlive: true });
+      if (idle) {
+        await new Promise<void>((resolve, reject) => {
+          http
+            .get({ port, host: '127.0.0.1', agent }, (res) => res.resume().on('end', resolve))
+            .on('error', reject);
+        });
+      }
+      await sd.shutdown();
+      // A second 'close' would come on the next tick of a second close().
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(count(), `idle keep-alive socket: ${idle}`).toBe(1);
+      agent.destroy();
+    }
+  });
+
+  it('never fires for a server that never listened', async () => {
+    const sd = make();
+    const server = http.createServer();
+    const count = closes(server);
+    drainHttp(server, { shutdown: sd });
+    await sd.shutdown();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(count()).toBe(0);
   });
 });

@@ -20,11 +20,12 @@ afterEach(async () => {
   for (const app of apps.splice(0)) await app.close().catch(() => {});
 });
 
-/** A Nest app whose GET /slow takes 200 ms and whose providers log every lifecycle call. */
+/** A Nest app whose GET /slow takes 200 ms (or `slowMs`) and whose providers log every lifecycle call. */
 async function start(
   platform: 'express' | 'fastify',
   options: NestShutdownOptions = {},
   logger: LoggerService | false = false,
+  slowMs = 200,
 ) {
   const events: string[] = [];
   const arrived = deferred();
@@ -46,7 +47,7 @@ async function start(
   class Slow {
     async slow() {
       arrived.resolve();
-      await sleep(200);
+      await sleep(slowMs);
       events.push('response');
       return 'slow';
     }
@@ -135,18 +136,41 @@ function recordWarnings() {
 }
 
 describe('ShutdownHooksModule', () => {
-  it('says through Nest’s logger when enableShutdownHooks() is on as well', async () => {
+  it("takes the registry's signals over from enableShutdownHooks(), before or after listen()", async () => {
     const { warnings, logger } = recordWarnings();
-    const { app } = await start('express', {}, logger);
-    app.enableShutdownHooks(['SIGTERM']);
-    await app.init();
-    expect(warnings).toEqual([
-      "ShutdownHooksModule: app.enableShutdownHooks() is on as well (SIGTERM): on that signal Nest closes every module at once, while requests are still being served, and then again after the drain. Remove it: ShutdownHooksModule runs Nest's lifecycle after the last request.",
-    ]);
-    await app.close(); // removes Nest's listener from this process
-    expect(process.listeners('SIGTERM').some((l) => String(l).includes('callDestroyHook'))).toBe(
-      false,
-    );
+    // An instance on this very process: its signal listeners are the ones Nest's would race.
+    const sd = createShutdown({ exit: false, naturalExit: false, handleErrors: false });
+    try {
+      const { app } = await start('express', { shutdown: sd }, logger);
+      const nest = (signal: NodeJS.Signals) =>
+        process.listeners(signal).filter((l) => String(l).includes('callBeforeShutdownHook'));
+      app.enableShutdownHooks(['SIGTERM', 'SIGHUP']);
+      await listen(app);
+      // SIGTERM is the registry's now; SIGHUP, which the registry does not handle, stays Nest's.
+      expect(nest('SIGTERM')).toEqual([]);
+      expect(nest('SIGHUP')).toHaveLength(1);
+      app.enableShutdownHooks(['SIGINT']); // after listen(): taken over too
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(nest('SIGINT')).toEqual([]);
+      expect(warnings).toEqual(
+        ['SIGTERM', 'SIGINT'].map(
+          (signal) =>
+            `ShutdownHooksModule: app.enableShutdownHooks() is on as well: the module took ${signal} over from it. Nest's lifecycle runs once, after the last request, instead of at the signal while requests are still served. Remove enableShutdownHooks() for ${signal}: the module already handles it.`,
+        ),
+      );
+      // Once the application is closed, the module no longer watches for Nest's listeners.
+      await app.close();
+      for (const listener of nest('SIGHUP')) process.off('SIGHUP', listener);
+      const late = async () =>
+        (app as unknown as { callBeforeShutdownHook(): void }).callBeforeShutdownHook();
+      process.on('SIGTERM', late);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(nest('SIGTERM')).toEqual([late]);
+      process.off('SIGTERM', late);
+      expect(warnings).toHaveLength(2);
+    } finally {
+      sd.uninstall();
+    }
   });
 
   it('is quiet without enableShutdownHooks()', async () => {
@@ -231,6 +255,98 @@ describe('ShutdownHooksModule', () => {
     });
     expect(headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(headers['cache-control']).toBe('no-store');
+  });
+
+  it('refuses a second import at start-up, naming the module', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false });
+    class Feature {}
+    Module({ imports: [ShutdownHooksModule.forRoot({ shutdown: sd, readinessPath: false })] })(
+      Feature,
+    );
+    class Root {}
+    Module({ imports: [Feature, ShutdownHooksModule.forRoot({ shutdown: sd })] })(Root);
+    const app = await NestFactory.create(Root, new ExpressAdapter(), { logger: false });
+    apps.push(app);
+    await expect(app.init()).rejects.toThrow(
+      /^ShutdownHooksModule is imported 2 times \(ShutdownHooksModule\.forRoot\(\) with different options\): import it once, in the root module/,
+    );
+  });
+
+  it.each(['express', 'fastify'] as const)(
+    'refuses at start-up a readinessPath the application already routes (%s)',
+    async (platform) => {
+      const sd = createShutdown({ process: createFakeProcess(), exit: false });
+      class Health {
+        ready() {
+          return 'mine';
+        }
+      }
+      Controller()(Health);
+      Get('ready')(
+        Health.prototype,
+        'ready',
+        Object.getOwnPropertyDescriptor(Health.prototype, 'ready')!,
+      );
+      class Root {}
+      Module({ imports: [ShutdownHooksModule.forRoot({ shutdown: sd })], controllers: [Health] })(
+        Root,
+      );
+      const adapter = platform === 'fastify' ? new FastifyAdapter() : new ExpressAdapter();
+      const app = await NestFactory.create(Root, adapter, { logger: false });
+      apps.push(app);
+      await expect(app.init()).rejects.toThrow(
+        "ShutdownHooksModule: the application already has a GET /ready route, where the module's `readinessPath` would go. Pass `readinessPath` another path, or false for none.",
+      );
+    },
+  );
+
+  it.each(['express', 'fastify'] as const)(
+    'adds liveness and preStop routes when asked (%s)',
+    async (platform) => {
+      const { app, sd } = await start(platform, {
+        livenessPath: '/live',
+        preStopPath: '/pre-stop',
+      });
+      const port = await listen(app);
+      expect(await get(port, '/live')).toEqual({ status: 200, body: 'alive\n' });
+      expect(await get(port, '/pre-stop')).toEqual({ status: 200, body: 'stopping\n' });
+      expect(sd.isShuttingDown()).toBe(true);
+      expect(await get(port, '/live').catch(() => 'closed')).not.toEqual({ status: 503 });
+    },
+  );
+
+  it('has one delay: its own replaces the instance’s, and never adds to it', async () => {
+    const started: number[] = [];
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, delay: 400 });
+    const { app } = await start('express', { shutdown: sd, delay: 400 });
+    await listen(app);
+    sd.on('hook:start', ({ name }) => {
+      if (name === 'nest') started.push(Date.now());
+    });
+    const t0 = Date.now();
+    await sd.shutdown();
+    // The drain began once 400 ms had passed, not 800.
+    expect(started[0]! - t0).toBeGreaterThanOrEqual(390);
+    expect(started[0]! - t0).toBeLessThan(790);
+  });
+
+  it('gives a request in flight when its delay ends the time after the delay', async () => {
+    // As forRoot({ delay: 5000 }) under the default timeout of 8000, scaled down: a request that
+    // arrives just before the delay ends and takes 400 ms is served, and the exit code is 0.
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1600 });
+    const { app, arrived } = await start('express', { shutdown: sd, delay: 1000 }, false, 400);
+    const port = await listen(app);
+    const shutdown = sd.shutdown();
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    const response = get(port, '/slow');
+    await arrived;
+    const report = await shutdown;
+    expect(await response).toEqual({ status: 200, body: 'slow' });
+    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
+      ['nest', 'ok'],
+      ['nest close', 'ok'],
+    ]);
+    expect(report.exitCode).toBe(0);
   });
 
   it('refuses bad input with a TypeError naming it', () => {

@@ -116,6 +116,28 @@ describe('real signals', () => {
     expect(r.code).toBe(0);
   });
 
+  it.each([
+    ['before', 'SIGINT'],
+    ['before', 'SIGTERM'],
+    ['after', 'SIGINT'],
+    ['after', 'SIGTERM'],
+  ] as const)(
+    'ShutdownHooksModule with enableShutdownHooks() called %s listen(), on %s: the lifecycle runs once, after the drain, exit 0',
+    async (when, signal) => {
+      const child = spawnNode([fixture('nest-module.mjs')], { env: { ENABLE: when } });
+      await child.ready;
+      child.proc.kill(signal);
+      const r = await child.result;
+      expect(r.lines.slice(-3)).toEqual([
+        'pool ended',
+        `onApplicationShutdown ${signal}`,
+        'done 0',
+      ]);
+      expect(r.stdout).toContain(`the module took ${signal} over from it`);
+      expect(r.code).toBe(0);
+    },
+  );
+
   it.each(['nest-like', 'terminus'])(
     'beside a %s SIGTERM owner that re-raises the signal: every hook completes, exit 0',
     async (owner) => {
