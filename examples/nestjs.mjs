@@ -12,13 +12,15 @@ import { Controller, Get, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ShutdownHooksModule } from 'shutdown-hooks/nestjs';
 
-// A stand-in for a database pool: a query after end() fails, as pg's does.
+// A stand-in for a database pool: a query takes QUERY_MS (100), and one after end() fails, as
+// pg's does.
+const QUERY_MS = Number(process.env.QUERY_MS ?? 100);
 class Pool {
   open = true;
   queries = 0;
   async query() {
     if (!this.open) throw new Error('Cannot use a pool after calling end on the pool');
-    await sleep(100);
+    await sleep(QUERY_MS);
     this.queries += 1;
   }
   onModuleDestroy() {

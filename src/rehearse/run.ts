@@ -77,7 +77,7 @@ export async function rehearse(
     progress(`started ${options.command.join(' ')} (pid ${child.pid}, PORT=${port})`);
     await waitUntilReady(`${base}${options.ready}`, options.readyTimeout, exited, output);
     const readyAt = Date.now();
-    await checkLoadUrl(loadUrl);
+    await checkLoadUrl(loadUrl, options.readyTimeout);
     const notes: string[] = [];
     const wrapper = wrapperOf(child.pid!);
 
@@ -235,10 +235,11 @@ function probe(url: string, timeout = 1000): Promise<number | undefined> {
  * The load URL must answer 2xx or 3xx before termination: a rehearsal of 404s (the default `/`
  * of most APIs) would pass while proving nothing.
  */
-async function checkLoadUrl(url: URL): Promise<void> {
-  const status = await probe(url.href);
+async function checkLoadUrl(url: URL, timeout: number): Promise<void> {
+  const status = await probe(url.href, timeout);
   if (status !== undefined && outcomeOf(status) === 'ok') return;
-  const answered = status === undefined ? 'did not answer' : `answered ${status}`;
+  const answered =
+    status === undefined ? `did not answer within ${timeout} ms` : `answered ${status}`;
   throw new UsageError(
     `the load URL ${url.href} ${answered} before termination, not 2xx or 3xx: pass --url with a path of the service that answers 2xx (a path alone, such as --url /health, is taken on the service's port)`,
   );

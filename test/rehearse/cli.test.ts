@@ -105,6 +105,25 @@ describe('shutdown-hooks rehearse', () => {
     },
   );
 
+  it('passes the NestJS example as docs/http.md shows it (delay 5000, the default timeout), with 1.5 s requests until the delay ends', async () => {
+    // The endpoint routes for 4.9 s, so requests arrive until the drain begins at 5 s and take
+    // 1.5 s more: they must not be cut by a drain deadline counted from the start, delay included.
+    const { code, json } = await rehearseJson(
+      ['--rate', '10', '--warmup', '1000', '--lag', '4900', '--', NODE, example('nestjs.mjs')],
+      { QUERY_MS: '1500' },
+    );
+    expect(json.requests.failed).toBe(0);
+    expect(json.requests.ok).toBeGreaterThan(10);
+    expect(json.exit).toMatchObject({ code: 0, signal: null, killed: false });
+    expect(
+      json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
+    ).toEqual([
+      ['nest', 'ok'],
+      ['nest close', 'ok'],
+    ]);
+    expect(code).toBe(0);
+  });
+
   it('fails a plain server with no SIGTERM handler, and says why', async () => {
     const r = await rehearseText(NODE, fixture('plain-server.mjs'));
     expect(r.code).toBe(1);
