@@ -118,24 +118,11 @@ describe('exit: true', () => {
     expect(exit).toHaveBeenCalledWith(0);
   });
 
-  it('waits for stdout to be flushed before exiting', async () => {
-    const stdout = holdStdout();
-    try {
-      const { sd, done } = exiting({ flushTimeout: 10_000 });
-      sd.onShutdown('h', () => {});
-      void sd.shutdown();
-      await done;
-      await vi.waitFor(() => expect(stdout.asked()).toBe(true));
-      expect(exit).not.toHaveBeenCalled();
-      stdout.flush();
-      await exited();
-    } finally {
-      stdout.restore();
-    }
-  });
-
-  it('waits for a replaced stdout.write to call back, though the stream shows nothing queued', async () => {
-    const stdout = holdStdout({ queued: false });
+  it.each([
+    ['queued on the stream', true],
+    ['written through a replaced stdout.write, the stream showing nothing queued', false],
+  ])('waits for stdout to be flushed before exiting: %s', async (_what, queued) => {
+    const stdout = holdStdout({ queued });
     try {
       const { sd, done } = exiting({ flushTimeout: 10_000 });
       sd.onShutdown('h', () => {});

@@ -46,6 +46,10 @@ async function rehearseJson(args: string[], env: Record<string, string> = {}) {
   return { code: r.code, json: JSON.parse(r.stdout) };
 }
 
+/** Each hook of the service's own report, as [name, status]. */
+const statuses = (json: { report: { hooks: { name: string; status: string }[] } }) =>
+  json.report.hooks.map((h) => [h.name, h.status]);
+
 /** Whether a process is gone (or only a zombie waiting to be reaped). */
 function gone(pid: number): boolean {
   const stat = `/proc/${pid}/stat`;
@@ -75,9 +79,7 @@ describe('shutdown-hooks rehearse', () => {
     expect(json.exit).toMatchObject({ code: 0, signal: null, killed: false });
     expect(json.readiness.flippedMs).not.toBeNull();
     expect(json.report.reason).toBe('SIGTERM');
-    expect(
-      json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
-    ).toEqual([
+    expect(statuses(json)).toEqual([
       ['drain http', 'ok'],
       ['close-db', 'ok'],
     ]);
@@ -94,9 +96,7 @@ describe('shutdown-hooks rehearse', () => {
       expect(json.requests.sent).toBeGreaterThan(0);
       expect(json.exit).toMatchObject({ code: 0, signal: null, killed: false });
       // A query after the pool ended would have failed a request (a 500).
-      expect(
-        json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
-      ).toEqual([
+      expect(statuses(json)).toEqual([
         ['nest', 'ok'],
         ['nest close', 'ok'],
       ]);
@@ -115,9 +115,7 @@ describe('shutdown-hooks rehearse', () => {
     expect(json.requests.failed).toBe(0);
     expect(json.requests.ok).toBeGreaterThan(10);
     expect(json.exit).toMatchObject({ code: 0, signal: null, killed: false });
-    expect(
-      json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
-    ).toEqual([
+    expect(statuses(json)).toEqual([
       ['nest', 'ok'],
       ['nest close', 'ok'],
     ]);
