@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { BroadcastChannel as Channel } from 'node:worker_threads';
 import { EventEmitter } from 'eventemitter3';
@@ -15,6 +14,7 @@ import {
 } from './options.js';
 import { Priority } from './priority.js';
 import { HOOK_TRAITS, type HookTraits, Registry } from './registry.js';
+import { writeReportFile } from './report-file.js';
 import { type Emit, isThenable, ShutdownRun } from './run.js';
 import { registryListener, signalExitCode } from './signals.js';
 import { currentThread, isThreadStop, threadChannelName } from './thread.js';
@@ -586,29 +586,6 @@ function clusterWorker(): import('node:cluster').Worker | undefined {
     'node:cluster',
   ) as typeof import('node:cluster').default;
   return cluster.isWorker ? cluster.worker : undefined;
-}
-
-/**
- * The environment variable naming a file the report is written to, as JSON, when a shutdown of the
- * real process is done. `shutdown-hooks rehearse` sets it to show the service's own report.
- */
-export const REPORT_FILE_ENV = 'SHUTDOWN_HOOKS_REPORT_FILE';
-
-function writeReportFile(report: ShutdownReport): void {
-  const file = process.env[REPORT_FILE_ENV];
-  if (!file) return;
-  try {
-    writeFileSync(file, JSON.stringify(report, serializeError));
-  } catch (error) {
-    log.core('could not write the report to %s: %O', file, error);
-  }
-}
-
-/** Errors become `{ name, message, code? }`: JSON.stringify would write `{}`. */
-function serializeError(_key: string, value: unknown): unknown {
-  if (!(value instanceof Error)) return value;
-  const { code } = value as { code?: unknown };
-  return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
 }
 
 /** Creates an isolated instance: its own hooks, listeners, flag and report. */

@@ -79,6 +79,12 @@ export function format(r: Rehearsal, lag: number): string {
   out.push(
     `Readiness: ${r.readiness.flippedMs === null ? 'never answered 503' : `503 after ${r.readiness.flippedMs} ms`} (the endpoint routed for ${lag} ms)`,
   );
+  if (r.container) {
+    const c = r.container;
+    out.push(
+      `Container: ${c.image} on ${c.engine}; PID 1: ${c.pid1 ?? 'unknown'}${c.init ? ' (an init)' : ''}; exit code ${c.exitCode}${c.oomKilled ? '; OOMKilled' : ''}`,
+    );
+  }
   if (r.report) {
     out.push(
       '',

@@ -21,11 +21,18 @@ export const REHEARSE_DEFAULTS = Object.freeze({
   readyTimeout: 15_000,
   preStop: undefined as string | undefined,
   json: false,
+  /** An image to run as a container instead of a command. */
+  image: undefined as string | undefined,
+  /** The container engine: `docker` when it is on PATH, else `podman`. */
+  engine: undefined as 'docker' | 'podman' | undefined,
+  /** Pull the image before running it (never done otherwise). */
+  pull: false,
 });
 
 export type PreStop =
   | { readonly kind: 'sleep'; readonly ms: number }
-  | { readonly kind: 'http'; readonly path: string };
+  | { readonly kind: 'http'; readonly path: string }
+  | { readonly kind: 'exec'; readonly command: readonly string[] };
 
 export interface RehearseOptions {
   readonly url: string;
@@ -39,7 +46,15 @@ export interface RehearseOptions {
   readonly readyTimeout: number;
   readonly preStop: PreStop | undefined;
   readonly json: boolean;
-  /** The service command and its arguments. */
+  /** The image to run, with the engine and whether to pull it; `undefined`: a command runs. */
+  readonly image:
+    | {
+        readonly name: string;
+        readonly engine: 'docker' | 'podman' | undefined;
+        readonly pull: boolean;
+      }
+    | undefined;
+  /** The service command and its arguments; with an image, the arguments that replace its CMD. */
   readonly command: readonly string[];
 }
 
@@ -52,9 +67,11 @@ export class UsageError extends Error {
 }
 
 export const USAGE = `Usage: shutdown-hooks rehearse [options] -- <command> [args...]
+       shutdown-hooks rehearse --image <image> [options] [-- args...]
 
-Starts the command with PORT set, waits until it is ready, puts it under keep-alive HTTP load,
-stops it the way Kubernetes does, and reports what the clients saw.
+Starts the command (or a container of the image, with host networking) with PORT set, waits
+until it is ready, puts it under keep-alive HTTP load, stops it the way Kubernetes does, and
+reports what the clients saw.
 
 Options (defaults in brackets):
   --url <url|path>       load URL, or a path on the service; $PORT is the service's port;
@@ -63,13 +80,19 @@ Options (defaults in brackets):
   --rate <n>             requests per second [${REHEARSE_DEFAULTS.rate}]
   --connections <n>      keep-alive connections [${REHEARSE_DEFAULTS.connections}]
   --warmup <ms>          load before termination begins [${REHEARSE_DEFAULTS.warmup}]
-  --signal <name>        the signal sent [${REHEARSE_DEFAULTS.signal}]
+  --signal <name>        the signal sent; with --image, the image's STOPSIGNAL is
+                         (set it in the image) [${REHEARSE_DEFAULTS.signal}]
   --lag <ms>             the endpoint still routes to the service this long after termination
                          begins (at the preStop, else at the signal) [${REHEARSE_DEFAULTS.lag}]
   --grace <ms>           SIGKILL this long after termination begins [${REHEARSE_DEFAULTS.grace}]
-  --pre-stop <hook>      sleep:<ms> or http:<path>, run before the signal [none]
+  --pre-stop <hook>      sleep:<ms>, http:<path> or (with --image) exec:<command>, run
+                         before the signal [none]
   --ready-timeout <ms>   longest wait for readiness [${REHEARSE_DEFAULTS.readyTimeout}]
   --json                 print one JSON object instead of the report
+  --image <image>        run a container of this image instead of a command; args after --
+                         replace its CMD [none]
+  --engine <name>        docker or podman [docker when on PATH, else podman]
+  --pull                 pull the image first (never done otherwise) [off]
   -h, --help             this text
 
 Exit status: 0 when no request failed and the service exited on its own within the grace
@@ -85,10 +108,23 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
   }
   const { values, positionals } = parsed;
   if (values.help) return 'help';
-  if (positionals.length === 0) {
+  const image = values.image;
+  if (image === undefined && positionals.length === 0) {
     throw new UsageError(
-      'missing the service command: shutdown-hooks rehearse [options] -- node server.js',
+      'missing the service command: shutdown-hooks rehearse [options] -- node server.js (or --image <image>)',
     );
+  }
+  if (image === undefined && (values.engine !== undefined || values.pull)) {
+    throw new UsageError(`--${values.pull ? 'pull' : 'engine'} goes with --image`);
+  }
+  if (image !== undefined && values.signal !== undefined) {
+    throw new UsageError(
+      "--signal does not go with --image: the engine sends the image's STOPSIGNAL (SIGTERM unless the image sets another), as Kubernetes does",
+    );
+  }
+  const engine = values.engine;
+  if (engine !== undefined && engine !== 'docker' && engine !== 'podman') {
+    throw new UsageError(`--engine must be docker or podman, got "${engine}"`);
   }
   // A path alone is taken on the service's port, as --ready is.
   const given = values.url ?? REHEARSE_DEFAULTS.url;
@@ -117,6 +153,9 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
   const lag = number('lag', values.lag, REHEARSE_DEFAULTS.lag, 0);
   const grace = number('grace', values.grace, REHEARSE_DEFAULTS.grace, 1);
   const preStop = values['pre-stop'] === undefined ? undefined : parsePreStop(values['pre-stop']);
+  if (preStop?.kind === 'exec' && image === undefined) {
+    throw new UsageError('--pre-stop exec:<command> goes with --image: it runs in the container');
+  }
   return {
     url,
     ready,
@@ -136,6 +175,7 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
     ),
     preStop,
     json: values.json ?? REHEARSE_DEFAULTS.json,
+    image: image === undefined ? undefined : { name: image, engine, pull: values.pull ?? false },
     command: positionals,
   };
 }
@@ -157,6 +197,9 @@ function parse(args: readonly string[]) {
       'pre-stop': { type: 'string' },
       'ready-timeout': { type: 'string' },
       json: { type: 'boolean' },
+      image: { type: 'string' },
+      engine: { type: 'string' },
+      pull: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -167,5 +210,10 @@ function parsePreStop(value: string): PreStop {
   if (sleep) return { kind: 'sleep', ms: Number(sleep[1]) };
   const http = /^http:(\/\S*)$/.exec(value);
   if (http) return { kind: 'http', path: http[1]! };
-  throw new UsageError(`--pre-stop must be sleep:<ms> or http:<path>, got "${value}"`);
+  // As the kubelet's exec hook: a command and its arguments, no shell unless it names one.
+  const exec = /^exec:(.*\S.*)$/.exec(value);
+  if (exec) return { kind: 'exec', command: exec[1]!.trim().split(/\s+/) };
+  throw new UsageError(
+    `--pre-stop must be sleep:<ms>, http:<path> or exec:<command>, got "${value}"`,
+  );
 }

@@ -6,7 +6,7 @@ import { isMainThread } from 'node:worker_threads';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { log as debugLog } from '../../src/core/debug.js';
-import { REPORT_FILE_ENV } from '../../src/core/shutdown.js';
+import { REPORT_FILE_ENV } from '../../src/core/report-file.js';
 import { createShutdown, type ShutdownOptions, type ShutdownReport } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 

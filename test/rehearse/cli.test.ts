@@ -69,8 +69,10 @@ describe('shutdown-hooks rehearse', () => {
       'exit',
       'readiness',
       'report',
+      'container',
       'notes',
     ]);
+    expect(json.container).toBeNull();
     expect(json.notes).toEqual([]);
     expect(json.verdict).toBe('pass');
     expect(json.requests.failed).toBe(0);
@@ -162,7 +164,7 @@ describe('shutdown-hooks rehearse', () => {
     expect(code).toBe(1);
     expect(json.notes).toHaveLength(1);
     expect(json.notes[0]).toMatch(
-      /^the command's first process is a shell \(sh, pid \d+\) that ran the service as its child \(pid \d+\): the signal went to sh, and the service never saw it\. To fix it, make the shell exec the service/,
+      /^the command's first process is a shell \(sh, pid \d+\) that ran the service as its child \(pid \d+\): SIGTERM went to sh, and the service never saw it\. To fix it, make the shell exec the service/,
     );
   });
 
@@ -268,7 +270,7 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
     [['rehearse', '--rate', 'fast', '--', 'node'], /--rate must be a number/],
     [
       ['rehearse', '--pre-stop', 'wait:5', '--', 'node'],
-      /--pre-stop must be sleep:<ms> or http:<path>/,
+      /--pre-stop must be sleep:<ms>, http:<path> or exec:<command>/,
     ],
     [['rehearse', '--signal', 'SIGNOPE', '--', 'node'], /--signal must be a signal name/],
     [['rehearse', '--ready', 'ready', '--', 'node'], /--ready must be a path/],

@@ -1,0 +1,26 @@
+import { writeFileSync } from 'node:fs';
+import { log } from './debug.js';
+import type { ShutdownReport } from './types.js';
+
+/**
+ * The environment variable naming a file the report is written to, as JSON, when a shutdown of the
+ * real process is done. `shutdown-hooks rehearse` sets it to show the service's own report.
+ */
+export const REPORT_FILE_ENV = 'SHUTDOWN_HOOKS_REPORT_FILE';
+
+export function writeReportFile(report: ShutdownReport): void {
+  const file = process.env[REPORT_FILE_ENV];
+  if (!file) return;
+  try {
+    writeFileSync(file, JSON.stringify(report, serializeError));
+  } catch (error) {
+    log.core('could not write the report to %s: %O', file, error);
+  }
+}
+
+/** Errors become `{ name, message, code? }`: JSON.stringify would write `{}`. */
+function serializeError(_key: string, value: unknown): unknown {
+  if (!(value instanceof Error)) return value;
+  const { code } = value as { code?: unknown };
+  return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
+}
