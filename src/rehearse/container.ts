@@ -36,6 +36,7 @@ export class ContainerService implements Service {
   #init = false;
   #removed = false;
 
+  /** Follows a container that has started: its output, and its end. */
   private constructor(engine: Engine, image: string, id: string) {
     this.#engine = engine;
     this.#image = image;
@@ -44,6 +45,7 @@ export class ContainerService implements Service {
     const logs = spawn(engine, ['logs', '--follow', id], { stdio: ['ignore', 'pipe', 'pipe'] });
     logs.stdout.on('data', (chunk: Buffer) => this.output.add(chunk));
     logs.stderr.on('data', (chunk: Buffer) => this.output.add(chunk));
+    // Not before the start: `wait` on a container that was only created returns at once.
     const wait = spawn(engine, ['wait', id], { stdio: ['ignore', 'pipe', 'ignore'] });
     let printed = '';
     wait.stdout.on('data', (chunk: Buffer) => {
@@ -99,15 +101,15 @@ export class ContainerService implements Service {
         );
       })
     ).trim();
-    const service = new ContainerService(engine, options.image, id);
     try {
       await run(engine, ['start', id]);
     } catch (error) {
-      service.remove();
+      remove(engine, id);
       throw new ServiceError(
         `the container of ${options.image} did not start: ${(error as Error).message}`,
       );
     }
+    const service = new ContainerService(engine, options.image, id);
     return service;
   }
 
@@ -167,11 +169,15 @@ export class ContainerService implements Service {
     if (this.#removed) return;
     this.#removed = true;
     for (const watcher of this.#watchers) watcher.kill();
-    try {
-      execFileSync(this.#engine, ['rm', '--force', this.#id], { stdio: 'ignore' });
-    } catch {
-      // Already gone.
-    }
+    remove(this.#engine, this.#id);
+  }
+}
+
+function remove(engine: Engine, id: string): void {
+  try {
+    execFileSync(engine, ['rm', '--force', id], { stdio: 'ignore' });
+  } catch {
+    // Already gone.
   }
 }
 

@@ -46,7 +46,7 @@ export function explain(f: Facts): Explained {
         ? container
           ? 'use the exec form, CMD ["node", "server.js"], or end the entrypoint script with exec ("exec node server.js", or exec "$@")'
           : 'make the shell exec the service (a start script of "exec node server.js")'
-        : `run node directly instead of ${wrapper.name} (${container ? 'CMD ["node", "server.js"]' : 'node server.js'}): ${wrapper.name} does not pass the signal on to the service`;
+        : `run node directly (${container ? 'CMD ["node", "server.js"]' : 'node server.js'}), or start it with exec in the script ("start": "exec node server.js"): ${wrapper.name} passes the signal to the shell that runs the script, and the shell does not pass it on`;
     notes.push(
       `${subject} is ${who} that ran the service as its child${container ? '' : ` (pid ${wrapper.children.join(', ')})`}: ${signal} went to ${wrapper.name}, and the service never saw it. To fix it, ${fix}.`,
     );

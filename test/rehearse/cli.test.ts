@@ -186,7 +186,7 @@ describe('shutdown-hooks rehearse', () => {
     expect(code).toBe(1);
     expect(json.notes).toHaveLength(1);
     expect(json.notes[0]).toMatch(
-      /^the command's first process is npm \(npm, pid \d+\) that ran the service as its child .*To fix it, run node directly instead of npm/,
+      /^the command's first process is npm \(npm, pid \d+\) that ran the service as its child .*To fix it, run node directly \(node server.js\), or start it with exec in the script/,
     );
   });
 

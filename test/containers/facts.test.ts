@@ -1,0 +1,249 @@
+// The container facts of docs/deploy.md, each measured on a real engine: how `docker stop` ends
+// each way of starting a service (exec form, shell form, npm start, a start script, an init),
+// the watchdog ending a blocked event loop as PID 1, and `rehearse --image` on the good and the
+// broken images.
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../deploy/nginx.js';
+import { BASE_IMAGE, buildBaseImage, Engine, skipWithoutEngine } from './engine.js';
+import { buildImages, CASES } from './images.js';
+
+const skip = skipWithoutEngine('test/containers');
+/** The grace period of `docker stop` in these tests. */
+const GRACE_S = 3;
+let engine: Engine;
+
+beforeAll(async () => {
+  if (skip) return;
+  engine = await Engine.start();
+  await buildBaseImage(engine);
+  await buildImages(engine);
+}, 180_000);
+
+afterAll(async () => {
+  await engine?.stop();
+}, 60_000);
+
+/** Runs `image` with host networking and PORT set; resolves once it answers 200 on `path`. */
+async function runReady(
+  image: string,
+  run: readonly string[] = [],
+  env: Record<string, string> = {},
+) {
+  const port = await freePort();
+  const id = (
+    await engine.docker([
+      'run',
+      '--detach',
+      '--network',
+      'host',
+      ...run,
+      ...Object.entries({ PORT: String(port), DELAY_MS: '0', ...env }).flatMap(([k, v]) => [
+        '--env',
+        `${k}=${v}`,
+      ]),
+      image,
+    ])
+  ).trim();
+  for (let i = 0; i < 200; i++) {
+    const status = await fetch(`http://127.0.0.1:${port}/ready`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return { id, port };
+    await sleep(50);
+  }
+  throw new Error(`${image} never answered on port ${port}:\n${await engine.docker(['logs', id])}`);
+}
+
+async function exitCode(id: string): Promise<number> {
+  return Number((await engine.docker(['inspect', '--format', '{{.State.ExitCode}}', id])).trim());
+}
+
+describe.skipIf(skip)('docker stop, by how the image starts the service', () => {
+  it.each(CASES)('$pattern: exit $exitCode', async ({ image, run, exitCode: expected, killed }) => {
+    const { id } = await runReady(image, run);
+    const started = Date.now();
+    await engine.docker(['stop', '--time', String(GRACE_S), id]);
+    const ms = Date.now() - started;
+    expect(await exitCode(id)).toBe(expected);
+    // Killed at the grace period, or ended on the signal well before it.
+    if (killed) expect(ms).toBeGreaterThanOrEqual(GRACE_S * 1000);
+    else expect(ms).toBeLessThan(GRACE_S * 1000);
+  });
+
+  it('a hook of 1 s runs to its end before the exit 0', async () => {
+    const { id } = await runReady('sh-test/exec-form', [], { DELAY_MS: '1000' });
+    const started = Date.now();
+    await engine.docker(['stop', '--time', String(GRACE_S), id]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(await exitCode(id)).toBe(0);
+    expect(await engine.docker(['logs', id])).toContain('database closed');
+  });
+});
+
+describe.skipIf(skip)('the watchdog as PID 1', () => {
+  it('ends a blocked event loop at the global deadline, though the kernel ignores a SIGKILL PID 1 sends itself', async () => {
+    const script = [
+      "const { configureShutdown, onShutdown } = require('shutdown-hooks');",
+      'configureShutdown({ timeout: 500 });',
+      "onShutdown('stuck', () => { for (;;) {} });",
+      "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT));",
+    ].join('\n');
+    const port = await freePort();
+    const id = (
+      await engine.docker([
+        'run',
+        '--detach',
+        '--network',
+        'host',
+        '--env',
+        `PORT=${port}`,
+        BASE_IMAGE,
+        'node',
+        '-e',
+        script,
+      ])
+    ).trim();
+    for (let i = 0; i < 100; i++) {
+      if (
+        await fetch(`http://127.0.0.1:${port}/`).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      await sleep(50);
+    }
+    const started = Date.now();
+    await engine.docker(['stop', '--time', '10', id]);
+    const ms = Date.now() - started;
+    // The deadline (500 ms) and the watchdog's grace (1 s), not the 10 s of `docker stop`.
+    expect(ms).toBeLessThan(5000);
+    expect(await exitCode(id)).toBe(137);
+  });
+});
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** `rehearse --image … --json` against the test engine; its exit status and JSON object. */
+function rehearseImage(
+  args: readonly string[],
+): Promise<{ code: number | null; json: any; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(
+      process.execPath,
+      [
+        cli,
+        'rehearse',
+        '--json',
+        '--rate',
+        '50',
+        '--warmup',
+        '300',
+        '--lag',
+        '800',
+        '--grace',
+        String(GRACE_S * 1000),
+        ...args,
+      ],
+      { env: { ...engine.env, DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    proc.stderr.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    proc.on('close', (code) => {
+      if (!stdout && code !== 2)
+        throw new Error(`rehearse printed nothing (exit ${code}):\n${stderr}`);
+      resolve({ code, json: stdout ? JSON.parse(stdout) : null, stderr });
+    });
+  });
+}
+
+describe.skipIf(skip)('rehearse --image', () => {
+  it("passes the http example's image: 0 failed, the report from inside the container", async () => {
+    const { code, json } = await rehearseImage(['--image', 'sh-test/http']);
+    expect(json.requests.failed).toBe(0);
+    expect(json.requests.ok).toBeGreaterThan(0);
+    expect(
+      json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
+    ).toEqual([
+      ['drain http', 'ok'],
+      ['close-db', 'ok'],
+    ]);
+    expect(json.container).toEqual({
+      engine: 'docker',
+      image: 'sh-test/http',
+      pid1: 'node server.mjs',
+      init: false,
+      exitCode: 0,
+      oomKilled: false,
+    });
+    expect(json.notes).toEqual([]);
+    expect(json.verdict).toBe('pass');
+    expect(code).toBe(0);
+  });
+
+  it('fails the shell-form image, naming PID 1 and the fix', async () => {
+    const { code, json } = await rehearseImage(['--image', 'sh-test/shell-form']);
+    expect(json.container.pid1).toBe('/bin/sh -c node server.mjs');
+    expect(json.notes).toHaveLength(1);
+    expect(json.notes[0]).toMatch(
+      /^PID 1 in the container is a shell \(\/bin\/sh -c node server\.mjs\) that ran the service as its child: the stop signal went to sh, and the service never saw it\. To fix it, use the exec form/,
+    );
+    expect(json.verdict).toBe('fail');
+    expect(code).toBe(1);
+  });
+
+  it('fails the npm start image, naming PID 1 and the fix', async () => {
+    const { code, json } = await rehearseImage(['--image', 'sh-test/npm-start']);
+    expect(json.container.pid1).toBe('npm start');
+    expect(json.notes).toHaveLength(1);
+    expect(json.notes[0]).toMatch(/^PID 1 in the container is npm \(npm start\)/);
+    expect(code).toBe(1);
+  });
+
+  it('fails the image whose service has no handler, naming PID 1 and the fix', async () => {
+    const { code, json } = await rehearseImage(['--image', 'sh-test/no-handler', '--ready', '/']);
+    expect(json.exit.killed).toBe(true);
+    expect(json.container.exitCode).toBe(137);
+    expect(json.notes).toEqual([
+      expect.stringMatching(
+        /^PID 1 \(node plain\.mjs\) did not stop on the stop signal and was killed at the grace period \(exit 137\), with no report: as PID 1, Node ignores SIGTERM unless something handles it\. To fix it, handle SIGTERM .* or run the container with an init/,
+      ),
+    ]);
+    expect(code).toBe(1);
+  });
+
+  it('runs a preStop exec: sleep in the container before the stop', async () => {
+    const { code, json } = await rehearseImage([
+      '--image',
+      'sh-test/http',
+      '--pre-stop',
+      'exec:sleep 1',
+      '--lag',
+      '1500',
+    ]);
+    // The stop came once the preStop had slept 1 s in the container; then the service's own
+    // delay of 1 s, and the drain.
+    expect(json.requests.failed).toBe(0);
+    expect(json.exit.ms).toBeGreaterThanOrEqual(2000);
+    expect(json.verdict).toBe('pass');
+    expect(code).toBe(0);
+  });
+
+  it('refuses an image that is not here, without pulling it: exit 2', async () => {
+    const { code, stderr } = await rehearseImage(['--image', 'sh-test/absent:1']);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      'shutdown-hooks rehearse: the image sh-test/absent:1 is not here (docker image inspect found nothing), and it is not pulled without --pull\n',
+    );
+  });
+});
