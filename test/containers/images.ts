@@ -1,6 +1,6 @@
 // The images the container tests run: the Dockerfiles of examples/docker, and the ways of
 // starting a service that lose its SIGTERM, each built FROM the local base image.
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,7 @@ import { BASE_IMAGE, type Engine } from './engine.js';
 
 const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
 const fixtures = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url));
 
 /** An image and how it is started; `handler` says whether the service handles SIGTERM. */
 export interface ImageCase {
@@ -74,6 +75,12 @@ export const CASES: readonly ImageCase[] = [
     exitCode: 0,
     killed: false,
   },
+  {
+    image: 'sh-test/typescript',
+    pattern: 'a multi-stage TypeScript build, exec form, shutdown-hooks',
+    exitCode: 0,
+    killed: false,
+  },
 ];
 
 /**
@@ -116,6 +123,38 @@ export async function buildImages(engine: Engine): Promise<void> {
     const http = join(context, 'http.Dockerfile');
     writeFileSync(http, 'FROM sh-test/exec-form\nENV DELAY_MS=1000\n');
     await engine.build('sh-test/http', context, {}, http);
+    await buildTypeScript(engine);
+  } finally {
+    rmSync(context, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The multi-stage TypeScript example, built offline: its compiler and types come in the context
+ * (copied from this repository's node_modules, so its .dockerignore is left out), the package in
+ * the base image.
+ */
+async function buildTypeScript(engine: Engine): Promise<void> {
+  const context = mkdtempSync(join(tmpdir(), 'shutdown-hooks-context-ts-'));
+  try {
+    const example = join(examples, 'docker/typescript');
+    cpSync(example, context, {
+      recursive: true,
+      filter: (source) => !source.endsWith('.dockerignore'),
+    });
+    for (const dependency of ['typescript', '@types/node', 'undici-types']) {
+      cpSync(join(modules, dependency), join(context, 'node_modules', dependency), {
+        recursive: true,
+      });
+    }
+    mkdirSync(join(context, 'node_modules/.bin'));
+    symlinkSync('../typescript/bin/tsc', join(context, 'node_modules/.bin/tsc'));
+    await engine.build(
+      'sh-test/typescript',
+      context,
+      { BASE: BASE_IMAGE, INSTALL: 'true', PRUNE: 'true' },
+      join(context, 'Dockerfile'),
+    );
   } finally {
     rmSync(context, { recursive: true, force: true });
   }
