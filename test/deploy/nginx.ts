@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +29,22 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+/** Resolves once 127.0.0.1:`port` answers 200 on /ready. */
+export async function untilReady(port: number): Promise<void> {
+  for (;;) {
+    const status = await new Promise<number | undefined>((resolve) =>
+      http
+        .get({ host: '127.0.0.1', port, path: '/ready', agent: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        })
+        .on('error', () => resolve(undefined)),
+    );
+    if (status === 200) return;
+    await sleep(20);
+  }
 }
 
 /**

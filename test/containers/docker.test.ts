@@ -1,13 +1,14 @@
 // The container facts of docs/deploy.md, each measured on a real engine: how `docker stop` ends
 // each way of starting a service (exec form, shell form, npm start, a start script, an init),
-// the watchdog ending a blocked event loop as PID 1, and `rehearse --image` on the good and the
-// broken images.
+// the watchdog ending a blocked event loop as PID 1, `rehearse --image` on the good and the
+// broken images, and a rolling update of containers behind nginx.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../deploy/nginx.js';
-import { BASE_IMAGE, buildBaseImage, Engine, skipWithoutEngine } from './engine.js';
+import { findNginx, freePort, Nginx, untilReady } from '../deploy/nginx.js';
+import { GRACE, lostNothing, type Replica, rollout } from '../deploy/rollout.js';
+import { BASE_IMAGE, buildBaseImage, Engine, REQUIRED, skipWithoutEngine } from './engine.js';
 import { buildImages, CASES } from './images.js';
 
 const skip = skipWithoutEngine('test/containers');
@@ -247,3 +248,72 @@ describe.skipIf(skip)('rehearse --image', () => {
     );
   });
 });
+
+/**
+ * The http example as a container: with host networking on a port of its own, its delay set;
+ * the kubelet's preStop (`docker exec`), then `docker stop` with the grace period left.
+ */
+async function containerReplica(delay: number, preStop: readonly string[] = []): Promise<Replica> {
+  const port = await freePort();
+  const id = (
+    await engine.docker([
+      'run',
+      '--detach',
+      '--network',
+      'host',
+      '--env',
+      `PORT=${port}`,
+      '--env',
+      `DELAY_MS=${delay}`,
+      'sh-test/exec-form',
+    ])
+  ).trim();
+  await untilReady(port);
+  return {
+    port,
+    async terminate() {
+      const started = Date.now();
+      if (preStop.length > 0) await engine.docker(['exec', id, ...preStop]);
+      const left = Math.floor((GRACE - (Date.now() - started)) / 1000);
+      await engine.docker(['stop', '--time', String(left), id]);
+      const code = await exitCode(id);
+      return { code, killed: code === 137 && Date.now() - started >= left * 1000 };
+    },
+    async kill() {
+      await engine.docker(['rm', '--force', id]);
+    },
+  };
+}
+
+const nginx = findNginx();
+describe.skipIf(skip || (!nginx && !REQUIRED))(
+  'a rolling update of containers behind nginx',
+  () => {
+    const run = (delay: number, preStop?: readonly string[]) =>
+      rollout(
+        (upstreams) => Nginx.start(nginx!, upstreams),
+        () => containerReplica(delay, preStop),
+      );
+
+    it('loses no request with a delay longer than the lag', async () => {
+      const { load, exits } = await run(2000);
+      expect(load.sent).toBeGreaterThan(300);
+      expect(load.byKind).toEqual(lostNothing(load));
+      expect(exits).toEqual([
+        { code: 0, killed: false },
+        { code: 0, killed: false },
+      ]);
+    }, 60_000);
+
+    it('loses no request with a preStop exec: sleep longer than the lag, and no delay', async () => {
+      const { load, exits } = await run(0, ['sleep', '2']);
+      expect(load.byKind).toEqual(lostNothing(load));
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+    }, 60_000);
+
+    it('loses requests with delay 0 and no preStop (the test can see loss)', async () => {
+      const { load } = await run(0);
+      expect(load.sent - load.byKind.ok).toBeGreaterThan(0);
+    }, 60_000);
+  },
+);
