@@ -3,8 +3,10 @@
 // for steadier medians.
 import { runCore } from './core/run.mjs';
 import { runDrain } from './drain/run.mjs';
+import { runImageRehearsals } from './rehearse/images.mjs';
 import { runRehearsals } from './rehearse/run.mjs';
 
 await runCore();
 await runDrain();
 await runRehearsals();
+await runImageRehearsals();

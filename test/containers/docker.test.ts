@@ -8,8 +8,15 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNginx, freePort, Nginx, untilReady } from '../deploy/nginx.js';
 import { GRACE, lostNothing, type Replica, rollout } from '../deploy/rollout.js';
-import { BASE_IMAGE, buildBaseImage, Engine, REQUIRED, skipWithoutEngine } from './engine.js';
-import { buildImages, CASES } from './images.js';
+import {
+  BASE_IMAGE,
+  buildBaseImage,
+  buildImages,
+  CASES,
+  Engine,
+  REQUIRED,
+  skipWithoutEngine,
+} from '../support/containers.mjs';
 
 const skip = skipWithoutEngine('test/containers');
 /** The grace period of `docker stop` in these tests. */

@@ -1,6 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 /** The Node binary children run on: CI sets SHUTDOWN_HOOKS_NODE to run them on Node 22 and 24. */
@@ -99,22 +97,4 @@ export async function stopService(
   return child.result;
 }
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * Puts the built package into `<dir>/node_modules/shutdown-hooks` with its own dependencies only
- * (no dev tools, no optional peers), as `npm install shutdown-hooks` would.
- */
-export function installPackage(dir: string): void {
-  const modules = join(dir, 'node_modules');
-  mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
-  cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
-  cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
-  const prod = execFileSync('npm', ['ls', '--omit=dev', '--omit=peer', '--all', '--parseable'], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-  for (const path of prod.trim().split('\n').slice(1)) {
-    cpSync(path, join(modules, path.split('node_modules/').pop()!), { recursive: true });
-  }
-}
+export { installPackage } from '../support/containers.mjs';
