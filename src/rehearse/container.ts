@@ -1,6 +1,7 @@
 import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { UsageError } from './options.js';
 import {
   type ContainerFacts,
@@ -45,17 +46,22 @@ export class ContainerService implements Service {
     const logs = spawn(engine, ['logs', '--follow', id], { stdio: ['ignore', 'pipe', 'pipe'] });
     logs.stdout.on('data', (chunk: Buffer) => this.output.add(chunk));
     logs.stderr.on('data', (chunk: Buffer) => this.output.add(chunk));
+    const logged = new Promise((resolve) => logs.on('close', resolve));
     // Not before the start: `wait` on a container that was only created returns at once.
     const wait = spawn(engine, ['wait', id], { stdio: ['ignore', 'pipe', 'ignore'] });
     let printed = '';
     wait.stdout.on('data', (chunk: Buffer) => {
       printed += chunk.toString();
     });
-    this.exited = new Promise((resolve) => {
+    // Its last lines are in once `logs --follow` ends with it.
+    this.exited = new Promise<End>((resolve) => {
       wait.on('close', () => {
         const code = Number.parseInt(printed.trim(), 10);
         resolve({ code: Number.isNaN(code) ? null : code, signal: null });
       });
+    }).then(async (end) => {
+      await Promise.race([logged, sleep(1000)]);
+      return end;
     });
     this.#watchers.push(logs, wait);
   }

@@ -336,6 +336,21 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
     expect(gone(Number(readFileSync(pidFile, 'utf8')))).toBe(true);
   });
 
+  it('--image with no engine on PATH, or a remote one: exit 2 with one clear line', async () => {
+    const none = await run(['rehearse', '--image', 'my-api:1'], { PATH: '/nonexistent' });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toBe(
+      'shutdown-hooks rehearse: no container engine found: neither docker nor podman is on PATH\n',
+    );
+    const remote = await run(['rehearse', '--image', 'my-api:1', '--engine', 'docker'], {
+      DOCKER_HOST: 'tcp://10.0.0.1:2375',
+    });
+    expect(remote.code).toBe(2);
+    expect(remote.stderr).toMatch(
+      /^shutdown-hooks rehearse: docker runs on tcp:\/\/10\.0\.0\.1:2375: the rehearsal needs a local engine/,
+    );
+  });
+
   it('a command that cannot be started: exit 1', async () => {
     const r = await run(['rehearse', '--', '/nonexistent/service']);
     expect(r.code).toBe(1);
