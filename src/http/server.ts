@@ -1,4 +1,4 @@
-import type { Server } from 'node:net';
+import { Server as NetServer, type Server } from 'node:net';
 
 /** https and secure http2 servers hand out the HTTP transport on `secureConnection`. */
 export function isTlsServer(server: Server): boolean {
@@ -17,17 +17,22 @@ export function kindOf(server: Server): string {
 }
 
 /**
- * Stops accepting new connections, through the server's own `close()`, so that it releases what
- * its close releases (http's request-checking timer) and emits `'close'` exactly once, when the
- * last connection is gone. On Node 19+ the close() of http and https also closes every idle
- * keep-alive socket at once, including one the client is writing a request to at that moment:
- * that sweep is held back for the call, and the tracker closes quiet sockets safely instead.
- * A server that is not listening is left alone (closing it again would emit `'close'` again).
+ * Stops accepting new connections, and releases what the server's own close releases, emitting
+ * `'close'` exactly once, when the last connection is gone. For http and https, through their own
+ * `close()`, whose sweep of idle keep-alive sockets (Node 19+) is held back for the call: it
+ * closes a socket the client is writing a request to at that moment, and the tracker closes
+ * quiet sockets safely instead. For HTTP/2, through `net.Server`'s: Node 24's own close sends
+ * GOAWAY to every session at once, where the drain sends it to each session it adopts. A server
+ * that is not listening is left alone (closing it again would emit `'close'` again).
  */
 export function stopAccepting(server: Server): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) {
       resolve();
+      return;
+    }
+    if (isHttp2Server(server)) {
+      NetServer.prototype.close.call(server, () => resolve());
       return;
     }
     const http = server as Server & { closeIdleConnections?: () => void };

@@ -80,6 +80,7 @@ export class ContainerService implements Service {
     },
     env: Record<string, string>,
     reportDir: string,
+    adopt: (remove: () => void) => void,
   ): Promise<ContainerService> {
     const engine = options.engine ?? findEngine();
     const remote = remoteHost(engine);
@@ -107,6 +108,7 @@ export class ContainerService implements Service {
         );
       })
     ).trim();
+    adopt(() => remove(engine, id));
     try {
       await run(engine, ['start', id]);
     } catch (error) {
@@ -116,6 +118,7 @@ export class ContainerService implements Service {
       );
     }
     const service = new ContainerService(engine, options.image, id);
+    adopt(() => service.remove());
     return service;
   }
 

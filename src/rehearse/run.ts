@@ -75,34 +75,42 @@ export async function rehearse(
 ): Promise<Rehearsal> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-rehearse-'));
-  let service: Service | undefined;
+  // Set as soon as something exists to remove: a container is, before it has started.
+  let remove: (() => void) | undefined;
   const interrupted = (signal: NodeJS.Signals) => {
-    service?.remove();
+    remove?.();
     rmSync(dir, { recursive: true, force: true });
     process.exit(signalExitCode(signal));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    service = await startService(options, port, dir);
+    const service = await startService(options, port, dir, (undo) => {
+      remove = undo;
+    });
     progress(`started ${service.label}`);
     return await observe(service, options, port, dir, progress);
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);
-    service?.remove();
+    remove?.();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Starts the command, or a container of the image, with PORT and the report's file set. */
-function startService(options: RehearseOptions, port: number, dir: string): Promise<Service> {
+function startService(
+  options: RehearseOptions,
+  port: number,
+  dir: string,
+  adopt: (remove: () => void) => void,
+): Promise<Service> {
   const env = { PORT: String(port) };
   if (!options.image) {
     const reportFile = join(dir, REPORT_FILE);
-    return Promise.resolve(
-      new CommandService(options.command, { ...env, [REPORT_FILE_ENV]: reportFile }),
-    );
+    const service = new CommandService(options.command, { ...env, [REPORT_FILE_ENV]: reportFile });
+    adopt(() => service.remove());
+    return Promise.resolve(service);
   }
   // The service may run as a user other than root: it must be able to write its report.
   chmodSync(dir, 0o777);
@@ -110,6 +118,7 @@ function startService(options: RehearseOptions, port: number, dir: string): Prom
     { ...options.image, image: options.image.name, args: options.command },
     { ...env, [REPORT_FILE_ENV]: `${REPORT_MOUNT}/${REPORT_FILE}` },
     dir,
+    adopt,
   );
 }
 

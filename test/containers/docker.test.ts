@@ -263,6 +263,22 @@ describe.skipIf(skip)('rehearse --image', () => {
     ).toBe('');
   });
 
+  it('removes the container when the rehearsal itself is stopped (Ctrl-C)', async () => {
+    const proc = spawn(
+      process.execPath,
+      [cli, 'rehearse', '--warmup', '60000', '--image', 'sh-test/http'],
+      { env: { ...engine.env, DEBUG: '' }, stdio: ['ignore', 'ignore', 'ignore'] },
+    );
+    const ours = () =>
+      engine.docker(['ps', '--all', '--quiet', '--filter', 'label=shutdown-hooks.rehearse']);
+    for (let i = 0; i < 200 && (await ours()) === ''; i++) await sleep(50);
+    expect(await ours()).not.toBe('');
+    const exited = new Promise<number | null>((resolve) => proc.on('close', resolve));
+    proc.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(await ours()).toBe('');
+  });
+
   it('refuses an image that is not here, without pulling it: exit 2', async () => {
     const { code, stderr } = await rehearseImage(['--image', 'sh-test/absent:1']);
     expect(code).toBe(2);
