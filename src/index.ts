@@ -24,7 +24,8 @@ export {
 } from './core/errors.js';
 export { DEFAULTS, KUBERNETES_DEFAULTS, type ShutdownOptions } from './core/options.js';
 export { Priority, type PriorityName } from './core/priority.js';
-export { createShutdown, type ManualShutdownOptions, Shutdown } from './core/shutdown.js';
+export { createShutdown, Shutdown } from './core/shutdown.js';
+export type { ManualShutdownOptions } from './core/trigger.js';
 export type {
   ForceEvent,
   Hook,

@@ -1,5 +1,6 @@
 import type { ShutdownOptions } from './options.js';
-import { createShutdown, type ManualShutdownOptions, type Shutdown } from './shutdown.js';
+import { createShutdown, type Shutdown } from './shutdown.js';
+import type { ManualShutdownOptions } from './trigger.js';
 import type { Hook, HookOptions, ShutdownReport } from './types.js';
 import { describe } from './validate.js';
 

@@ -1,6 +1,4 @@
 import { log } from './debug.js';
-import type { RunOutcome } from './run.js';
-import { signalExitCode } from './signals.js';
 import { describe } from './validate.js';
 
 interface Flushable {
@@ -58,17 +56,6 @@ export function flushStdio(timeout: number): Promise<void> {
 /** Data may still be on its way: queued on the stream, or written through a replaced `write`. */
 function mayHoldData(stream: Flushable): boolean {
   return (stream.writableLength ?? 0) > 0 || Object.hasOwn(stream, 'write');
-}
-
-/** The report's exit code: 128 + n when forced; on failure 1 (or a non-zero code asked for). */
-export function exitCodeOf(outcome: RunOutcome, requested: number, crashed: boolean): number {
-  if (outcome.forced) return signalExitCode(outcome.forced.signal);
-  const failed =
-    crashed ||
-    outcome.timedOut ||
-    outcome.hooks.some((h) => h.status === 'error' || h.status === 'timeout');
-  if (!failed) return requested;
-  return requested === 0 ? 1 : requested;
 }
 
 export function validateExitCode(value: unknown): number {

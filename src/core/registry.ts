@@ -1,4 +1,13 @@
-import type { Hook } from './types.js';
+import { Priority } from './priority.js';
+import type { Hook, HookOptions } from './types.js';
+import {
+  describe,
+  optionKeys,
+  validateMs,
+  validateName,
+  validateNumber,
+  validateOptions,
+} from './validate.js';
 
 /**
  * What this package's own adapters add to a hook they register (a drain, say); not a public
@@ -58,6 +67,11 @@ export class Registry {
     };
   }
 
+  /** Throws the `TypeError` of `checkOwnDelay` if a new global `timeout` leaves a hook no time. */
+  checkDelays(timeout: number): void {
+    for (const entry of this.#entries) checkOwnDelay(entry.name, entry.traits, timeout);
+  }
+
   names(): string[] {
     return Array.from(this.#entries, (entry) => entry.name);
   }
@@ -75,4 +89,50 @@ export class Registry {
     }
     return [...groups.keys()].sort((a, b) => b - a).map((priority) => groups.get(priority)!);
   }
+}
+
+const HOOK_OPTION_KEYS = optionKeys<HookOptions>({ priority: true, timeout: true });
+
+/**
+ * Validates what `onShutdown()` received and makes its entry: the hook (or the hook that disposes
+ * a resource), its priority, timeout and traits. `timeout` is the instance's global one.
+ */
+export function createEntry(
+  name: unknown,
+  hookOrResource: unknown,
+  options: unknown,
+  timeout: number,
+): HookEntry {
+  validateName(name, 'name');
+  const hook = hookOf(hookOrResource);
+  const o = validateOptions<HookOptions>(options, 'options', HOOK_OPTION_KEYS);
+  const priority =
+    o.priority === undefined ? Priority.DEFAULT : validateNumber(o.priority, 'priority');
+  const own = o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout');
+  const traits = (o as { [HOOK_TRAITS]?: HookTraits })[HOOK_TRAITS];
+  checkOwnDelay(name as string, traits, timeout);
+  return Object.freeze({ name: name as string, hook, priority, timeout: own, traits });
+}
+
+/** A hook's own delay (a drain's) must leave it time inside the global budget, as the instance's must. */
+export function checkOwnDelay(name: string, traits: HookTraits | undefined, timeout: number): void {
+  const delay = traits?.delay;
+  if (delay === undefined || delay < timeout) return;
+  throw new TypeError(
+    `Expected \`delay\` (${delay}) of "${name}" to be less than the instance's \`timeout\` (${timeout}): the delay is part of the global budget, so "${name}" would never run. Raise \`timeout\` with configureShutdown().`,
+  );
+}
+
+/** A hook as given, or the hook that disposes a resource. */
+function hookOf(value: unknown): Hook {
+  if (typeof value === 'function') return value as Hook;
+  if (value !== null && typeof value === 'object') {
+    const asyncDispose = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
+    if (typeof asyncDispose === 'function') return () => Promise.resolve(asyncDispose.call(value));
+    const dispose = (value as Partial<Disposable>)[Symbol.dispose];
+    if (typeof dispose === 'function') return () => void dispose.call(value);
+  }
+  throw new TypeError(
+    `Expected \`hook\` to be a function, an AsyncDisposable or a Disposable, got ${describe(value)}`,
+  );
 }

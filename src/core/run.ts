@@ -1,41 +1,20 @@
-import { setMaxListeners } from 'node:events';
 import pTimeout from 'p-timeout';
+import { Context } from './context.js';
 import { log } from './debug.js';
-import {
-  HookFailedError,
-  HookTimeoutError,
-  ShutdownForcedError,
-  ShutdownTimeoutError,
-} from './errors.js';
+import { HookTimeoutError, ShutdownForcedError, ShutdownTimeoutError } from './errors.js';
 import type { HookEntry } from './registry.js';
-import type {
-  HookContext,
-  HookResult,
-  HookStatus,
-  ShutdownEvents,
-  ShutdownReason,
-} from './types.js';
+import { type Emit, type HookEnd, type RunOutcome, resultOf } from './result.js';
+
+import type { HookResult, ShutdownReason } from './types.js';
+import { isThenable } from './validate.js';
+import { startWatchdog, type Watchdog } from './watchdog.js';
 
 export interface RunOptions {
   readonly timeout: number;
   readonly hookTimeout: number | undefined;
   readonly delay: number;
-  /**
-   * Called before anything that may block the event loop starts (a hook without `quickStart`, or
-   * `delay`); starts the watchdog. Called more than once; it must be idempotent.
-   */
-  readonly arm: () => void;
-}
-
-export type Emit = <E extends keyof ShutdownEvents>(
-  event: E,
-  ...args: Parameters<ShutdownEvents[E]>
-) => void;
-
-export interface RunOutcome {
-  readonly hooks: HookResult[];
-  readonly timedOut: boolean;
-  readonly forced: ShutdownForcedError | undefined;
+  /** The pid the watchdog ends if the event loop stays blocked past the deadline; none if unset. */
+  readonly watchdog: number | undefined;
 }
 
 /** Ends one running hook early with a reason: its timeout, the global deadline or a forced exit. */
@@ -57,6 +36,7 @@ export class ShutdownRun {
   readonly #results = new Map<HookEntry, HookResult>();
   /** Set once the sequence must stop starting hooks: the global deadline passed or it was forced. */
   #ended: Error | undefined;
+  #watchdog: Watchdog | undefined;
   /** Wakes every wait for a delay, when the run ends early. */
   readonly #sleepers = new Set<() => void>();
   /** Read once per run: two diagnostics per hook are otherwise a measurable share of its cost. */
@@ -91,21 +71,33 @@ export class ShutdownRun {
     return error;
   }
 
+  /**
+   * Starts the watchdog before anything that may block the event loop (a hook without
+   * `quickStart`, or a delay). Its thread takes a few milliseconds to start, so the drains close
+   * their listeners first. Idempotent.
+   */
+  #arm(): void {
+    if (this.#options.watchdog !== undefined) {
+      this.#watchdog ??= startWatchdog(
+        this.deadline,
+        this.#options.timeout,
+        this.#options.watchdog,
+      );
+    }
+  }
+
   async execute(): Promise<RunOutcome> {
     // #sequence never rejects: whatever a hook does is caught in #startHook.
     await pTimeout(this.#sequence(), {
       milliseconds: this.#options.timeout,
       fallback: () => this.#globalTimeout(),
     });
-    const hooks = this.#groups.flat().map(
-      (entry): HookResult =>
-        this.#results.get(entry) ?? {
-          name: entry.name,
-          priority: entry.priority,
-          status: 'skipped',
-          durationMs: 0,
-        },
-    );
+    this.#watchdog?.stop();
+    const hooks = this.#groups
+      .flat()
+      .map(
+        (entry): HookResult => this.#results.get(entry) ?? resultOf(entry, 0, { skipped: true }),
+      );
     return {
       hooks,
       timedOut: this.#ended instanceof ShutdownTimeoutError,
@@ -117,14 +109,14 @@ export class ShutdownRun {
     // With no hook, the delay still holds the process while load balancers catch up. A forced
     // exit may come before the sequence has started: then there is nothing to wait for.
     if (this.#groups.length === 0 && this.#options.delay > 0 && !this.#ended) {
-      this.#options.arm();
+      this.#arm();
       await this.#sleep(this.#options.delay).done;
     }
     for (const [index, group] of this.#groups.entries()) {
       if (this.#ended) return;
       await this.#runGroup(group, index === this.#groups.length - 1);
     }
-    this.#options.arm();
+    this.#arm();
   }
 
   /**
@@ -142,7 +134,7 @@ export class ShutdownRun {
       for (const entry of group) {
         if (entry.traits?.quickStart) this.#startHook(entry, last, settled);
       }
-      this.#options.arm();
+      this.#arm();
       for (const entry of group) {
         if (!entry.traits?.quickStart) this.#startHook(entry, last, settled);
       }
@@ -164,7 +156,7 @@ export class ShutdownRun {
     }
     const own = entry.traits?.delay;
     const wait = this.startedAt + (own ?? this.#options.delay) - Date.now();
-    if (wait > 0) this.#options.arm();
+    if (wait > 0) this.#arm();
     if (own === undefined && wait > 0) {
       void this.#sleep(wait).done.then(() => this.#startHook(entry, last, settled));
       return;
@@ -187,7 +179,7 @@ export class ShutdownRun {
       clearTimeout(timer);
       sleeping?.();
       this.#running.delete(entry);
-      this.#record(entry, Date.now() - called, cut, failed, error);
+      this.#record(entry, Date.now() - called, { cut, failed, thrown: error });
       settled();
     };
     this.#running.set(entry, (reason) => {
@@ -254,34 +246,13 @@ export class ShutdownRun {
     return wait + Math.max(1, Math.floor((this.deadline - start - wait) * share));
   }
 
-  #record(
-    entry: HookEntry,
-    durationMs: number,
-    cut: Error | undefined,
-    failed: boolean,
-    thrown: unknown,
-  ) {
-    let status: HookStatus = 'ok';
-    let error: unknown;
-    if (cut) {
-      error = cut;
-      status = cut instanceof ShutdownForcedError ? 'error' : 'timeout';
-      if (cut instanceof HookTimeoutError) {
-        this.#emit('timeout', { name: entry.name, timeout: cut.timeout, global: false });
-      }
-    } else if (failed) {
-      error = thrown instanceof Error ? thrown : new HookFailedError(entry.name, thrown);
-      status = 'error';
+  #record(entry: HookEntry, durationMs: number, end: HookEnd): void {
+    const result = resultOf(entry, durationMs, end);
+    if (end.cut instanceof HookTimeoutError) {
+      this.#emit('timeout', { name: entry.name, timeout: end.cut.timeout, global: false });
     }
-    const result: { -readonly [K in keyof HookResult]: HookResult[K] } = {
-      name: entry.name,
-      priority: entry.priority,
-      status,
-      durationMs,
-    };
-    if (error !== undefined) result.error = error;
     this.#results.set(entry, result);
-    if (this.#verbose) log.hooks('end %s: %s in %d ms', entry.name, status, durationMs);
+    if (this.#verbose) log.hooks('end %s: %s in %d ms', entry.name, result.status, durationMs);
     this.#emit('hook:end', result);
   }
 
@@ -322,48 +293,5 @@ export class ShutdownRun {
     });
     this.#sleepers.add(wake);
     return { done, wake };
-  }
-}
-
-export function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as { then?: unknown }).then === 'function'
-  );
-}
-
-/**
- * What a hook receives. Its AbortController is made only if the hook reads `signal`: many cleanup
- * hooks never do, and one controller per hook was the largest cost of a shutdown with many hooks.
- */
-class Context implements HookContext {
-  readonly reason: ShutdownReason;
-  readonly deadline: number;
-  #controller: AbortController | undefined;
-  #aborted: Error | undefined;
-
-  constructor(reason: ShutdownReason, deadline: number) {
-    this.reason = reason;
-    this.deadline = deadline;
-  }
-
-  get signal(): AbortSignal {
-    if (!this.#controller) {
-      this.#controller = new AbortController();
-      // Hooks may hand the signal to many operations at once; that is not a leak.
-      setMaxListeners(0, this.#controller.signal);
-      if (this.#aborted) this.#controller.abort(this.#aborted);
-    }
-    return this.#controller.signal;
-  }
-
-  timeLeft(): number {
-    return Math.max(0, this.deadline - Date.now());
-  }
-
-  abort(reason: Error): void {
-    this.#aborted = reason;
-    this.#controller?.abort(reason);
   }
 }

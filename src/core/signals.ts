@@ -59,3 +59,18 @@ export function listensTo(instance: object, signal: string): boolean {
       (listener) => (listener as { [REGISTRY_LISTENER]?: unknown })[REGISTRY_LISTENER] === instance,
     );
 }
+
+/**
+ * The repeated-signal rule: during a shutdown, a signal forces an immediate exit only when it
+ * repeats the signal that started it and is one of `forceSignals` (a person pressing Ctrl-C
+ * again). After a preStop or `shutdown()`, the orchestrator's signal is the expected next step;
+ * after Ctrl-C, the SIGTERM a supervisor forwards to its whole tree is the same stop again; a
+ * repeated SIGTERM is most often other code in this process re-raising it after its cleanup.
+ */
+export function repeatForces(
+  started: { readonly signal?: NodeJS.Signals } | undefined,
+  signal: NodeJS.Signals,
+  forceSignals: readonly NodeJS.Signals[],
+): boolean {
+  return started?.signal === signal && forceSignals.includes(signal);
+}

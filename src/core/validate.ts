@@ -114,3 +114,12 @@ function isNear(a: string, b: string): boolean {
   }
   return previous[b.length]! <= 2;
 }
+
+/** A promise or anything with a `then` method, as `await` treats it. */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as { then?: unknown }).then === 'function'
+  );
+}

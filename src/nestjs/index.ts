@@ -8,7 +8,6 @@ import type { Server } from 'node:net';
 import type { DynamicModule } from '@nestjs/common';
 import type { HttpAdapterHost, ModulesContainer } from '@nestjs/core';
 import { Priority } from '../core/priority.js';
-import { listensTo } from '../core/signals.js';
 import type { HookContext } from '../core/types.js';
 import { optionKeys, pick, validateOptions } from '../core/validate.js';
 import { attachDrain } from '../http/drain.js';
@@ -29,6 +28,7 @@ import {
   READINESS_HEADERS,
   readinessProbe,
 } from '../http/readiness.js';
+import { takeOverNestSignals } from './signals.js';
 
 // @nestjs/* are optional peers: nothing of them is loaded until forRoot() is called.
 const load = createRequire(import.meta.url);
@@ -260,43 +260,4 @@ function hasGetRoute(instance: unknown, path: string): boolean {
       .route;
     return route?.path === path && route.methods?.get === true;
   });
-}
-
-/** What Nest's own `close()` runs: Nest's source marks its signal listener with this call. */
-const NEST_SIGNAL_LISTENER = 'callBeforeShutdownHook';
-
-/**
- * `app.enableShutdownHooks()`: on a signal, Nest closes every module at once (while requests are
- * still served), then re-raises the signal at its own process, which, for SIGINT, would force the
- * registry's shutdown to exit 130 mid-drain. On every signal the registry handles, the module
- * removes Nest's listener, now and whenever it is added later (after `app.listen()`, say), and
- * says so once through Nest's logger. Returns the undo.
- */
-function takeOverNestSignals(shutdown: object): () => void {
-  const taken = new Set<string>();
-  const take = (signal: string | symbol, listener: unknown) => {
-    if (typeof signal !== 'string' || typeof listener !== 'function') return;
-    if (!String(listener).includes(NEST_SIGNAL_LISTENER) || !listensTo(shutdown, signal)) return;
-    process.off(signal, listener as () => void);
-    if (taken.has(signal)) return;
-    taken.add(signal);
-    queueMicrotask(() => warnTakenOver(signal));
-  };
-  for (const signal of SIGNALS_SEEN) {
-    for (const listener of process.listeners(signal)) take(signal, listener);
-  }
-  // Node calls `newListener` before adding the listener: take it over once it is in place.
-  const onNew = (event: string | symbol, listener: unknown) =>
-    queueMicrotask(() => take(event, listener));
-  process.on('newListener', onNew);
-  return () => process.off('newListener', onNew);
-}
-
-const SIGNALS_SEEN = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR2'] as const;
-
-function warnTakenOver(signal: string): void {
-  const { Logger } = load('@nestjs/common') as typeof import('@nestjs/common');
-  new Logger('ShutdownHooksModule').warn(
-    `app.enableShutdownHooks() is on as well: the module took ${signal} over from it. Nest's lifecycle runs once, after the last request, instead of at the signal while requests are still served. Remove enableShutdownHooks() for ${signal}: the module already handles it.`,
-  );
 }

@@ -1,0 +1,50 @@
+import { log } from './debug.js';
+import type { RunOutcome } from './result.js';
+import type { ShutdownRun } from './run.js';
+import type { Trigger } from './trigger.js';
+import { exitCodeOf } from './trigger.js';
+import type { ShutdownReport } from './types.js';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** The report of a run: its trigger, exit code, timings and hooks, and what was left open. */
+export function buildReport(
+  started: Trigger,
+  run: ShutdownRun,
+  outcome: RunOutcome,
+  crash: { readonly error: unknown } | undefined,
+  real: boolean,
+): Mutable<ShutdownReport> {
+  const report: Mutable<ShutdownReport> = {
+    reason: started.reason,
+    exitCode: exitCodeOf(started, outcome, crash !== undefined),
+    startedAt: run.startedAt,
+    durationMs: Date.now() - run.startedAt,
+    timedOut: outcome.timedOut,
+    hooks: outcome.hooks,
+    ...(crash ? { error: crash.error } : {}),
+    ...(outcome.timedOut && real ? { activeResources: activeResources() } : {}),
+  };
+  if (report.activeResources) {
+    log.core('still open at the global deadline: %o', report.activeResources);
+  }
+  return report;
+}
+
+/** What holds the process open now, by kind and count. */
+function activeResources(): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const kind of process.getActiveResourcesInfo()) counts[kind] = (counts[kind] ?? 0) + 1;
+  return counts;
+}
+
+/** Says through `debug` which hooks a direct `process.exit()` kept from running or finishing. */
+export function reportDirectExit(code: number, never: string[], cut: string[]): void {
+  if (!log.core.enabled || never.length + cut.length === 0) return;
+  log.core(
+    'process.exit(%d) was called directly; async hooks cannot run. Never started: %s. Cut off while running: %s',
+    code,
+    never.join(', ') || 'none',
+    cut.join(', ') || 'none',
+  );
+}
