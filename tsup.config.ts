@@ -18,6 +18,10 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     sourcemap: true,
+    // eventemitter3 ships CommonJS behind an ESM wrapper: importing it from ESM loads Node's
+    // CommonJS lexer, about 9 ms, more than the rest of this package. The ESM build carries its
+    // own copy (the dependency stays, for the types and the CommonJS build).
+    noExternal: ['eventemitter3'],
   },
   {
     entry,

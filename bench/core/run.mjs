@@ -79,7 +79,23 @@ async function importCost() {
       (await run("require('shutdown-hooks').onShutdown('x', () => {}); process.exit(0)")).ms,
     );
   }
-  return { empty: median(empty), lib: median(lib), registered: median(registered) };
+  // In-process, the path users take (`import`), and `require`, each against importing p-timeout
+  // alone (a tiny ESM package) the same way, in fresh processes.
+  const inProcess = {};
+  for (const [kind, name] of [
+    ['esm', 'shutdown-hooks'],
+    ['esm', 'p-timeout'],
+    ['cjs', 'shutdown-hooks'],
+    ['cjs', 'eventemitter3'],
+  ]) {
+    const times = [];
+    for (let i = 0; i < REPEATS * 2; i++) {
+      const { out } = await timeRun([here('./import-child.mjs'), kind, name], { cwd: dir });
+      times.push(Number(out));
+    }
+    inProcess[`${kind} ${name}`] = median(times);
+  }
+  return { empty: median(empty), lib: median(lib), registered: median(registered), inProcess };
 }
 
 async function heapPerHook() {
@@ -126,6 +142,34 @@ export async function runCore() {
       verdict(library - baseline <= 5),
     ],
     ['(b) node -e 0', ms(imports.empty), '', '', ''],
+    [
+      "(b) in-process import('p-timeout'), the baseline",
+      ms(imports.inProcess['esm p-timeout']),
+      '',
+      '',
+      '',
+    ],
+    [
+      "(b) in-process import('shutdown-hooks')",
+      ms(imports.inProcess['esm shutdown-hooks']),
+      `${round(imports.inProcess['esm shutdown-hooks'] / imports.inProcess['esm p-timeout'], 2)}× p-timeout`,
+      '≤ 2×',
+      verdict(imports.inProcess['esm shutdown-hooks'] <= 2 * imports.inProcess['esm p-timeout']),
+    ],
+    [
+      "(b) in-process require('eventemitter3'), the CJS baseline",
+      ms(imports.inProcess['cjs eventemitter3']),
+      '',
+      '',
+      '',
+    ],
+    [
+      "(b) in-process require('shutdown-hooks')",
+      ms(imports.inProcess['cjs shutdown-hooks']),
+      `${round(imports.inProcess['cjs shutdown-hooks'] / imports.inProcess['cjs eventemitter3'], 2)}× eventemitter3`,
+      '',
+      '',
+    ],
     [
       '(b) node -e "require(\'shutdown-hooks\')"',
       ms(imports.lib),
