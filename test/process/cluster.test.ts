@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Load } from '../../src/rehearse/load.js';
 import { NODE } from './child.js';
 
@@ -79,7 +79,7 @@ describe('examples/cluster.mjs', () => {
       now: () => Date.now(),
     });
     load.start(50);
-    await sleep(500);
+    await vi.waitFor(() => expect(load.result().byKind.ok).toBeGreaterThanOrEqual(10));
     process.kill(-proc.pid!, 'SIGINT');
     // Clients keep coming for 800 ms (less than the workers' delay), then stop.
     await sleep(800);

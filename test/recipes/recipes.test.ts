@@ -34,6 +34,23 @@ function send(url: string): Promise<{ status: number; body: string }> {
   });
 }
 
+/** `send`, and when the request has been written to the connection. */
+function sendTracked(url: string) {
+  let written!: () => void;
+  const done = new Promise<void>((resolve) => {
+    written = resolve;
+  });
+  const reply = new Promise<{ status: number; body: string }>((resolve) => {
+    const req = http.get(url, { agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode!, body: '' }));
+    });
+    req.on('finish', written);
+    req.on('error', (error) => resolve({ status: 0, body: error.message }));
+  });
+  return { written: done, reply };
+}
+
 /** Starts a recipe that prints `listening on <url>`; returns the child and its URL. */
 async function serve(name: string, env: Record<string, string>) {
   const child = spawnNode([recipe(name)], { env: { PORT: '0', DELAY_MS: '300', ...env } });
@@ -41,21 +58,33 @@ async function serve(name: string, env: Record<string, string>) {
   return { child, url: /^listening on (\S+)/m.exec(child.output())![1]! };
 }
 
-/** Sends a request every `every` ms from now until the child exits; resolves with every reply. */
+/**
+ * Sends a request every `every` ms from now until the child exits. `done` resolves with every
+ * reply; `served(n)` once `n` of them were answered 200.
+ */
 function load(url: string, child: { result: Promise<unknown> }, every = 20) {
   const replies: Promise<{ status: number; body: string }>[] = [];
+  let ok = 0;
+  const waiting: { n: number; resolve: () => void }[] = [];
   let running = true;
   void child.result.then(() => {
     running = false;
   });
   const done = (async () => {
     while (running) {
-      replies.push(send(url));
+      const reply = send(url);
+      void reply.then(({ status }) => {
+        if (status === 200) ok += 1;
+        for (const w of waiting.filter((w) => ok >= w.n)) w.resolve();
+      });
+      replies.push(reply);
       await sleep(every);
     }
     return Promise.all(replies);
   })();
-  return done;
+  const served = (n: number) =>
+    new Promise<void>((resolve) => (ok >= n ? resolve() : waiting.push({ n, resolve })));
+  return { done, served };
 }
 
 const pgBin = findPostgres();
@@ -69,9 +98,9 @@ describe.skipIf(skipReason('PostgreSQL recipe', pgBin, 'postgresql'))('PostgreSQ
   it('commits every transaction in flight at SIGTERM; the pool ends after the drain', async () => {
     const { child, url } = await serve('postgres.mjs', { DATABASE_URL: server.url });
     const replies = load(`${url}/order`, child);
-    await sleep(300);
+    await replies.served(5);
     child.proc.kill('SIGTERM');
-    const served = (await replies).filter((r) => r.status !== 0);
+    const served = (await replies.done).filter((r) => r.status !== 0);
     const r = await child.result;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -96,8 +125,9 @@ describe.skipIf(skipReason('PostgreSQL recipe', pgBin, 'postgresql'))('PostgreSQ
     expect((await send(`${url}/order`)).status).toBe(200);
     server.pause();
     try {
-      const stuck = send(`${url}/order`); // waits on the hung server
-      await sleep(100);
+      // Waits on the hung server. Written before the signal, it is read during the 300 ms delay.
+      const { written, reply: stuck } = sendTracked(`${url}/order`);
+      await written;
       const started = Date.now();
       child.proc.kill('SIGTERM');
       const r = await child.result;
@@ -181,7 +211,7 @@ describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', 
         await sleep(20);
       }
     })();
-    await sleep(500);
+    await first.waitFor(/^started /);
     // A rolling update: the new replica starts, the old one is told to stop.
     const second = await start();
     first.proc.kill('SIGTERM');
@@ -257,9 +287,9 @@ describe('OpenTelemetry', () => {
       const file = join(dir, 'spans.jsonl');
       const { child, url } = await serve('opentelemetry.mjs', { SPANS_FILE: file });
       const replies = load(`${url}/work`, child);
-      await sleep(200);
+      await replies.served(5);
       child.proc.kill('SIGTERM');
-      const served = (await replies).filter((s) => s.status === 200);
+      const served = (await replies.done).filter((s) => s.status === 200);
       const r = await child.result;
       expect(r.code).toBe(0);
       expect(served.length).toBeGreaterThan(5);
