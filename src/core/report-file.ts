@@ -4,6 +4,7 @@ import { log } from './debug.js';
 // node:fs is loaded when a report is written: an ESM import of it builds its whole namespace,
 // streams included, which was half of this package's import cost.
 const load = createRequire(import.meta.url);
+
 import type { ShutdownReport } from './types.js';
 
 /**

@@ -4,7 +4,7 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { log } from '../core/debug.js';
-import { type Conn, checkIdle, createConn, isEventStream, markClose } from './http1.js';
+import { Connection, isEventStream } from './connection.js';
 import type { LongLivedConnection } from './options.js';
 import { isHttp2Server, isTlsServer } from './server.js';
 
@@ -14,7 +14,7 @@ type Listener = (...args: any[]) => void;
 const kConn = Symbol('shutdown-hooks.connection');
 const kDraining = Symbol('shutdown-hooks.draining');
 
-type Tagged<T> = T & { [kConn]?: Conn; [kDraining]?: true };
+type Tagged<T> = T & { [kConn]?: Connection; [kDraining]?: true };
 
 export interface TrackerOptions {
   readonly idleGrace: number;
@@ -31,7 +31,7 @@ export class ConnectionTracker {
   readonly #options: TrackerOptions;
   /** Every raw socket, for the deadline and for knowing when the server is empty. */
   readonly #sockets = new Set<Socket>();
-  readonly #conns = new Set<Conn>();
+  readonly #conns = new Set<Connection>();
   readonly #sessions = new Set<Http2Session>();
   readonly #upgraded = new Map<Duplex, IncomingMessage>();
   readonly #attached: [string, Listener][] = [];
@@ -86,15 +86,15 @@ export class ConnectionTracker {
     for (const conn of this.#conns) {
       if (conn.upgraded) continue;
       if (conn.inflight > 0) {
-        markClose(conn);
+        conn.markClose();
         this.#maybeEventStream(conn);
-      } else checkIdle(conn, this.#options.idleGrace);
+      } else conn.checkIdle(this.#options.idleGrace);
     }
     for (const session of this.#sessions) this.#closeSession(session);
     for (const [socket, request] of this.#upgraded)
       this.#handOver({ kind: 'upgrade', socket, request });
     log.http(
-      'draining: %d sockets, %d HTTP/2 sessions, %d upgraded',
+      'draining: %d connections, %d HTTP/2 sessions, %d upgraded',
       this.#sockets.size,
       this.#sessions.size,
       this.#upgraded.size,
@@ -105,8 +105,9 @@ export class ConnectionTracker {
 
   /** The deadline passed: destroy whatever is left. */
   destroyAll(): void {
-    const left = this.#open();
-    if (left > 0) log.http('deadline: destroying %d connections', left);
+    // Every connection has one raw socket: HTTP/1 ones are also in #conns, TLS ones too (as the
+    // TLS socket over it), HTTP/2 ones carry a session. The raw sockets count each once.
+    if (this.#sockets.size > 0) log.http('deadline: destroying %d connections', this.#sockets.size);
     for (const session of this.#sessions) session.destroy();
     for (const socket of this.#upgraded.keys()) socket.destroy();
     for (const socket of this.#sockets) socket.destroy();
@@ -165,8 +166,8 @@ export class ConnectionTracker {
     this.#adopt(tls);
   }
 
-  #adopt(socket: Socket | TLSSocket): Conn {
-    const conn = createConn(this, socket);
+  #adopt(socket: Socket | TLSSocket): Connection {
+    const conn = new Connection(this, socket);
     (socket as Tagged<Socket>)[kConn] = conn;
     this.#conns.add(conn);
     socket.once('close', () => {
@@ -175,7 +176,7 @@ export class ConnectionTracker {
       this.#sockets.delete(socket as Socket);
       this.#maybeEmpty();
     });
-    if (this.#draining) checkIdle(conn, this.#options.idleGrace);
+    if (this.#draining) conn.checkIdle(this.#options.idleGrace);
     return conn;
   }
 
@@ -196,7 +197,7 @@ export class ConnectionTracker {
     res.on('close', onResponseClose);
     if (this.#draining) {
       (req as Tagged<IncomingMessage>)[kDraining] = true;
-      markClose(conn);
+      conn.markClose();
     }
   }
 
@@ -223,16 +224,16 @@ export class ConnectionTracker {
   }
 
   /** Called by each response's `close`: one fewer in flight; a quiet socket starts its grace. */
-  responseClosed(conn: Conn): void {
+  responseClosed(conn: Connection): void {
     conn.inflight -= 1;
     if (conn.inflight > 0) return;
     conn.quietSince = Date.now();
     conn.quietBytes = conn.socket.bytesRead;
-    if (this.#draining) checkIdle(conn, this.#options.idleGrace);
+    if (this.#draining) conn.checkIdle(this.#options.idleGrace);
   }
 
   /** For a connection with a request in flight, so with a latest request and response. */
-  #maybeEventStream(conn: Conn): void {
+  #maybeEventStream(conn: Connection): void {
     const req = conn.lastReq!;
     const res = conn.lastRes!;
     if (isEventStream(req, res)) {

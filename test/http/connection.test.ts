@@ -2,13 +2,7 @@
 // `Connection: close`, when a quiet socket is closed, and what counts as an event stream.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  type Conn,
-  checkIdle,
-  createConn,
-  isEventStream,
-  markClose,
-} from '../../src/http/http1.js';
+import { Connection, isEventStream } from '../../src/http/connection.js';
 
 function response(headersSent = false) {
   const headers = new Map<string, string>();
@@ -21,11 +15,11 @@ function response(headersSent = false) {
 }
 type FakeResponse = ReturnType<typeof response>;
 
-function connection(fields: Partial<Record<keyof Conn, unknown>> = {}) {
+function connection(fields: Partial<Record<keyof Connection, unknown>> = {}) {
   const socket = { bytesRead: 10, destroyed: false, destroy: vi.fn() };
   const tracker = { responseClosed: vi.fn() };
-  const conn = createConn(tracker, socket as unknown as Conn['socket']);
-  return Object.assign(conn, fields) as Conn & { socket: typeof socket };
+  const conn = new Connection(tracker, socket as unknown as Connection['socket']);
+  return Object.assign(conn, fields) as Connection & { socket: typeof socket };
 }
 
 const asResponse = (res: FakeResponse) => res as unknown as ServerResponse;
@@ -34,8 +28,8 @@ describe('markClose', () => {
   it('marks the latest response whose headers are not out, once', () => {
     const res = response();
     const conn = connection({ lastRes: asResponse(res) });
-    markClose(conn);
-    markClose(conn);
+    conn.markClose();
+    conn.markClose();
     expect(res.headers.get('connection')).toBe('close');
     expect(res.setHeader).toHaveBeenCalledTimes(1);
     expect(conn.marked).toBe(res);
@@ -43,11 +37,11 @@ describe('markClose', () => {
 
   it('does nothing without a response, or when the headers are already out', () => {
     const conn = connection();
-    markClose(conn);
+    conn.markClose();
     expect(conn.marked).toBeUndefined();
     const sent = response(true);
     conn.lastRes = asResponse(sent);
-    markClose(conn);
+    conn.markClose();
     expect(sent.setHeader).not.toHaveBeenCalled();
     expect(conn.marked).toBeUndefined();
   });
@@ -55,10 +49,10 @@ describe('markClose', () => {
   it('with pipelining, takes the mark back from an earlier response still unsent', () => {
     const first = response();
     const conn = connection({ lastRes: asResponse(first) });
-    markClose(conn);
+    conn.markClose();
     const second = response();
     conn.lastRes = asResponse(second);
-    markClose(conn);
+    conn.markClose();
     expect(first.removeHeader).toHaveBeenCalledWith('connection');
     expect(first.headers.has('connection')).toBe(false);
     expect(second.headers.get('connection')).toBe('close');
@@ -67,10 +61,10 @@ describe('markClose', () => {
   it('leaves an earlier response alone once its headers are out', () => {
     const first = response();
     const conn = connection({ lastRes: asResponse(first) });
-    markClose(conn);
+    conn.markClose();
     first.headersSent = true;
     conn.lastRes = asResponse(response());
-    markClose(conn);
+    conn.markClose();
     expect(first.removeHeader).not.toHaveBeenCalled();
   });
 });
@@ -78,7 +72,7 @@ describe('markClose', () => {
 describe('checkIdle', () => {
   it('closes a quiet socket at once when its grace is over', () => {
     const conn = connection({ quietSince: Date.now() - 50 });
-    checkIdle(conn, 50);
+    conn.checkIdle(50);
     expect(conn.socket.destroy).toHaveBeenCalledTimes(1);
   });
 
@@ -86,7 +80,7 @@ describe('checkIdle', () => {
     vi.useFakeTimers();
     try {
       const conn = connection({ quietSince: Date.now() });
-      checkIdle(conn, 100);
+      conn.checkIdle(100);
       expect(conn.socket.destroy).not.toHaveBeenCalled();
       vi.advanceTimersByTime(99);
       expect(conn.socket.destroy).not.toHaveBeenCalled();
@@ -106,7 +100,7 @@ describe('checkIdle', () => {
     const gone = connection();
     gone.socket.destroyed = true;
     for (const conn of [...cases, gone]) {
-      checkIdle(conn, 0);
+      conn.checkIdle(0);
       expect(conn.socket.destroy).not.toHaveBeenCalled();
       expect(conn.timer).toBeUndefined();
     }
@@ -116,9 +110,9 @@ describe('checkIdle', () => {
     vi.useFakeTimers();
     try {
       const conn = connection({ quietSince: Date.now() });
-      checkIdle(conn, 100);
+      conn.checkIdle(100);
       conn.inflight = 1;
-      checkIdle(conn, 100);
+      conn.checkIdle(100);
       conn.inflight = 0;
       vi.advanceTimersByTime(200);
       expect(conn.socket.destroy).not.toHaveBeenCalled();
