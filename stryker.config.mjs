@@ -16,6 +16,9 @@ export default {
     'src/fastify/**/*.ts',
     'src/nestjs/**/*.ts',
   ],
+  // The tests that load the package the way users do (two copies of it, the entry points) need
+  // dist/: built in the sandbox, so `npm run mutate` works from a fresh clone after `npm ci`.
+  buildCommand: 'npx tsup --silent',
   reporters: ['json', 'html', 'clear-text', 'progress'],
   concurrency: 2,
   timeoutMS: 10_000,

