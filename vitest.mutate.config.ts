@@ -9,6 +9,9 @@ export default defineConfig({
     include: [
       'test/core/**/*.test.ts',
       'test/http/**/*.test.ts',
+      'test/express/**/*.test.ts',
+      'test/fastify/**/*.test.ts',
+      'test/nestjs/**/*.test.ts',
       'test/testing/**/*.test.ts',
       'test/process/**/*.test.ts',
     ],

@@ -13,7 +13,7 @@ import { createShutdown, type Shutdown } from '../../src/index.js';
 import { type NestShutdownOptions, ShutdownHooksModule } from '../../src/nestjs/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 import { deferred } from '../core/helpers.js';
-import { get } from './get.js';
+import { get } from '../http/get.js';
 
 const apps: { close(): Promise<void> }[] = [];
 afterEach(async () => {
