@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // The tests that run against each mutant: the in-process layers, which import src/ directly, and
 // the real-process tests, whose children load src/ too (test/support/mutation-setup.ts). Left
 // out: the tests of the packed package and of NestJS 10, which install dist/ elsewhere, and the
-// cluster rehearsal, whose path (a worker whose parent goes) test/process/supervise.test.ts covers.
+// cluster rehearsal, whose path (a worker whose parent goes) the supervise tests cover.
 export default defineConfig({
   test: {
     include: [
@@ -15,11 +15,7 @@ export default defineConfig({
       'test/testing/**/*.test.ts',
       'test/process/**/*.test.ts',
     ],
-    exclude: [
-      'test/process/entrypoints.test.ts',
-      'test/process/nest10.test.ts',
-      'test/process/cluster.test.ts',
-    ],
+    exclude: ['test/nestjs/nest10.process.test.ts', 'test/process/cluster.process.test.ts'],
     setupFiles: ['test/support/mutation-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,

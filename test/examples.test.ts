@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnNode } from './process/child.js';
+import { spawnNode } from './support/child.js';
 
 const example = (name: string) => new URL(`../examples/${name}`, import.meta.url).pathname;
 

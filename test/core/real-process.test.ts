@@ -95,7 +95,7 @@ describe('on the real process', () => {
       } finally {
         vi.useRealTimers();
       }
-      // The parent's death itself is seen by the real-process tests (test/process/supervise.test.ts).
+      // The parent's death itself is seen by the real-process tests (test/process/supervise.process.test.ts).
     },
   );
 

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { spawnNode } from '../process/child.js';
+import { spawnNode } from '../support/child.js';
 import { findNginx, Nginx, untilReady } from './nginx.js';
 import { GRACE, LAG, lostNothing, type Replica, rollout } from './rollout.js';
 

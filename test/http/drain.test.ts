@@ -282,26 +282,26 @@ describe('drainHttp: its delay', () => {
   });
 
   it('leaves a request in flight when the delay ends the time after the delay, not a share of it', async () => {
-    // drainHttp(server, { delay: 5000 }) under the default timeout of 8000, scaled down by 5: a
-    // request that arrives as the delay ends and takes 250 ms. A share of the time counted from
-    // the start, delay included, left it 200 ms.
-    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1600 });
+    // As drainHttp(server, { delay: 5000 }) under the default timeout of 8000, scaled down: a
+    // request still in flight when the delay ends, answered 600 ms after it. A share of the time
+    // counted from the start, delay included, cut it off at 1500 ms; after the delay, at 1750.
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 2000 });
     sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
     let arrived!: () => void;
     const seen = new Promise<void>((resolve) => {
       arrived = resolve;
     });
+    let done: Promise<ShutdownReport> | undefined;
     const server = http.createServer((_req, res) => {
       arrived();
-      setTimeout(() => res.end('ok'), 250);
+      done = sd.shutdown();
+      setTimeout(() => res.end('ok'), 1600);
     });
     const port = await listening(server);
     drainHttp(server, { shutdown: sd, delay: 1000 });
-    const done = sd.shutdown();
-    await new Promise((resolve) => setTimeout(resolve, 950));
     const response = fetch(`http://127.0.0.1:${port}/`).then((r) => r.status);
     await seen;
-    const report = await done;
+    const report = await done!;
     expect(await response).toBe(200);
     expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
       ['drain http', 'ok'],

@@ -331,16 +331,15 @@ describe('ShutdownHooksModule', () => {
   });
 
   it('gives a request in flight when its delay ends the time after the delay', async () => {
-    // As forRoot({ delay: 5000 }) under the default timeout of 8000, scaled down: a request that
-    // arrives just before the delay ends and takes 400 ms is served, and the exit code is 0.
-    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1600 });
-    const { app, arrived } = await start('express', { shutdown: sd, delay: 1000 }, false, 400);
+    // As forRoot({ delay: 5000 }) under the default timeout of 8000, scaled down: a request still
+    // in flight when the delay ends, answered 600 ms after it, is served and the exit code is 0.
+    // A share counted from the start, delay included, cut it off at 1500 ms; after it, at 1750.
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 2000 });
+    const { app, arrived } = await start('express', { shutdown: sd, delay: 1000 }, false, 1600);
     const port = await listen(app);
-    const shutdown = sd.shutdown();
-    await new Promise((resolve) => setTimeout(resolve, 900));
     const response = get(port, '/slow');
     await arrived;
-    const report = await shutdown;
+    const report = await sd.shutdown();
     expect(await response).toEqual({ status: 200, body: 'slow' });
     expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
       ['nest', 'ok'],

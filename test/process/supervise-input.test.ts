@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createShutdown } from '../../src/index.js';
 import { supervise } from '../../src/process/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
-import { NODE } from './child.js';
+import { NODE } from '../support/child.js';
 
 const make = () => createShutdown({ process: createFakeProcess(), exit: false });
 

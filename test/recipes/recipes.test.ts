@@ -13,7 +13,7 @@ import { Redis as RedisClient } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { spawnNode } from '../process/child.js';
+import { spawnNode } from '../support/child.js';
 import { findPostgres, findRedis, Postgres, Redis, skipReason } from './services.js';
 
 const recipe = (name: string) =>

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REHEARSE_DEFAULTS } from '../../src/rehearse/options.js';
-import { fixture, NODE } from '../process/child.js';
+import { fixture, NODE } from '../support/child.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));

@@ -97,4 +97,4 @@ export async function stopService(
   return child.result;
 }
 
-export { installPackage } from '../support/containers.mjs';
+export { installPackage } from './containers.mjs';

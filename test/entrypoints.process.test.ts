@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installPackage, NODE, spawnNode } from './child.js';
+import { installPackage, NODE, spawnNode } from './support/child.js';
 
 // Outside the project: resolution must not climb into the repository's own node_modules.
 const dir = join(tmpdir(), 'shutdown-hooks-install');

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { fixture, NODE, spawnNode } from './child.js';
+import { fixture, NODE, spawnNode } from '../support/child.js';
 
 // Node's permission model: `--permission` from Node 22, `--experimental-permission` on Node 20.
 const major = Number(execFileSync(NODE, ['-p', 'process.versions.node.split(".")[0]']).toString());

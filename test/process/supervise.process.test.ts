@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { type ChildResult, fixture, NODE, spawnNode } from './child.js';
+import { type ChildResult, fixture, NODE, spawnNode } from '../support/child.js';
 
 interface Report {
   exitCode: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixture, spawnNode, spawnService, stopService } from './child.js';
+import { fixture, spawnNode, spawnService, stopService } from '../support/child.js';
 
 describe('real signals', () => {
   it('SIGTERM runs the hooks in priority order and exits 0', async () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixture, NODE, spawnNode, spawnService } from './child.js';
+import { fixture, NODE, spawnNode, spawnService } from '../support/child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fixture, NODE, spawnNode } from './child.js';
+import { fixture, NODE, spawnNode } from '../support/child.js';
 
 // A new PID namespace makes the child PID 1, as in a container without --init. Needs root (or
 // user namespaces); where the sandbox forbids it the test is skipped, and says why.

@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { Load } from '../../src/rehearse/load.js';
-import { NODE } from './child.js';
+import { NODE } from '../support/child.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const example = fileURLToPath(new URL('../../examples/cluster.mjs', import.meta.url));

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, installPackage, spawnNode } from './child.js';
+import { fixture, installPackage, spawnNode } from '../support/child.js';
 
 const dir = join(tmpdir(), 'shutdown-hooks-nest10');
 

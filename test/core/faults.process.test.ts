@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixture, NODE, spawnNode, spawnService } from './child.js';
+import { fixture, NODE, spawnNode, spawnService } from '../support/child.js';
 
 async function fault(name: string, send: (kill: (signal: NodeJS.Signals) => void) => void) {
   const child = spawnNode([fixture('faults.mjs'), name]);
