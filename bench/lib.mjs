@@ -59,3 +59,24 @@ export function printTable(title, header, rows) {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of all.slice(1)) console.log(line(r));
 }
+
+/**
+ * Runs `shutdown-hooks rehearse --json` with `args` (after a build) and resolves with its one JSON
+ * object; rejects on bad usage (exit 2).
+ */
+export function rehearseJson(args, env = process.env) {
+  const cli = new URL('../dist/cli.js', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const all = [cli, 'rehearse', '--json', ...args];
+    const child = spawn(process.execPath, all, { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (c) => {
+      out += c;
+    });
+    child.on('exit', (code) =>
+      code === 2
+        ? reject(new Error(`rehearse: bad usage: ${all.join(' ')}`))
+        : resolve(JSON.parse(out)),
+    );
+  });
+}

@@ -3,7 +3,6 @@
 // engine of its own (dockerd from a temp dir, as the container tests start it). Skipped, with one
 // line, where dockerd is not installed or this is not root.
 // Run with `npm run bench` (or `node bench/rehearse/images.mjs` after a build).
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   buildBaseImage,
@@ -11,7 +10,7 @@ import {
   Engine,
   findDockerd,
 } from '../../test/support/containers.mjs';
-import { median, printTable } from '../lib.mjs';
+import { median, printTable, rehearseJson } from '../lib.mjs';
 
 const path = (file) => fileURLToPath(new URL(`../../${file}`, import.meta.url));
 const REPEATS = Number(process.env.BENCH_REHEARSALS ?? 3);
@@ -32,32 +31,11 @@ const CASES = [
   { name: '`npm start` without exec', args: ['--image', 'sh-test/http-npm-start'] },
 ];
 
-function rehearse(args, env) {
-  return new Promise((resolve, reject) => {
-    const all = [
-      path('dist/cli.js'),
-      'rehearse',
-      '--json',
-      ...LOAD,
-      '--grace',
-      String(GRACE),
-      ...args,
-    ];
-    const child = spawn(process.execPath, all, {
-      env: { ...env, DELAY_MS: String(LAG + 1000) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => {
-      out += c;
-    });
-    child.on('exit', (code) =>
-      code === 2
-        ? reject(new Error(`rehearse: bad usage: ${all.join(' ')}`))
-        : resolve(JSON.parse(out)),
-    );
+const rehearse = (args, env) =>
+  rehearseJson([...LOAD, '--grace', String(GRACE), ...args], {
+    ...env,
+    DELAY_MS: String(LAG + 1000),
   });
-}
 
 export async function runImageRehearsals() {
   if (!findDockerd()) {

@@ -1,9 +1,8 @@
 // The rehearsal table: the examples and the peers of bench/drain, each stopped by
 // `shutdown-hooks rehearse` with the same endpoint lag and load, as a rolling update stops them.
 // Run with `npm run bench` (or `node bench/rehearse/run.mjs` after a build).
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { median, printTable } from '../lib.mjs';
+import { median, printTable, rehearseJson } from '../lib.mjs';
 
 const path = (file) => fileURLToPath(new URL(`../../${file}`, import.meta.url));
 const REPEATS = Number(process.env.BENCH_REHEARSALS ?? 3);
@@ -42,32 +41,11 @@ const CASES = [
   })),
 ];
 
-function rehearse({ command, env, url }) {
-  return new Promise((resolve, reject) => {
-    const args = [
-      path('dist/cli.js'),
-      'rehearse',
-      '--json',
-      ...LOAD,
-      ...(url ? ['--url', url] : []),
-      '--',
-      ...command,
-    ];
-    const child = spawn(process.execPath, args, {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c) => {
-      out += c;
-    });
-    child.on('exit', (code) =>
-      code === 2
-        ? reject(new Error(`rehearse: bad usage: ${args.join(' ')}`))
-        : resolve(JSON.parse(out)),
-    );
+const rehearse = ({ command, env, url }) =>
+  rehearseJson([...LOAD, ...(url ? ['--url', url] : []), '--', ...command], {
+    ...process.env,
+    ...env,
   });
-}
 
 export async function runRehearsals() {
   const rows = [];

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findNginx, freePort, Nginx, untilReady } from '../deploy/nginx.js';
 import { GRACE, lostNothing, type Replica, rollout } from '../deploy/rollout.js';
+import { runCli } from '../support/child.js';
 import {
   BASE_IMAGE,
   buildBaseImage,
@@ -34,27 +35,29 @@ afterAll(async () => {
   await engine?.stop();
 }, 60_000);
 
+/** Starts a container of `image` with host networking, on a free port given as PORT. */
+async function runContainer(
+  image: string,
+  env: Record<string, string> = {},
+  run: readonly string[] = [],
+  command: readonly string[] = [],
+): Promise<{ id: string; port: number }> {
+  const port = await freePort();
+  const vars = Object.entries({ PORT: String(port), ...env }).flatMap(([k, v]) => [
+    '--env',
+    `${k}=${v}`,
+  ]);
+  const args = ['run', '--detach', '--network', 'host', ...run, ...vars, image, ...command];
+  return { id: (await engine.docker(args)).trim(), port };
+}
+
 /** Runs `image` with host networking and PORT set; resolves once it answers 200 on `path`. */
 async function runReady(
   image: string,
   run: readonly string[] = [],
   env: Record<string, string> = {},
 ) {
-  const port = await freePort();
-  const id = (
-    await engine.docker([
-      'run',
-      '--detach',
-      '--network',
-      'host',
-      ...run,
-      ...Object.entries({ PORT: String(port), DELAY_MS: '0', ...env }).flatMap(([k, v]) => [
-        '--env',
-        `${k}=${v}`,
-      ]),
-      image,
-    ])
-  ).trim();
+  const { id, port } = await runContainer(image, { DELAY_MS: '0', ...env }, run);
   for (let i = 0; i < 200; i++) {
     const status = await fetch(`http://127.0.0.1:${port}/ready`).then(
       (r) => r.status,
@@ -100,21 +103,7 @@ describe.skipIf(skip)('the watchdog as PID 1', () => {
       "onShutdown('stuck', () => { for (;;) {} });",
       "require('node:http').createServer((q, s) => s.end('ok')).listen(Number(process.env.PORT));",
     ].join('\n');
-    const port = await freePort();
-    const id = (
-      await engine.docker([
-        'run',
-        '--detach',
-        '--network',
-        'host',
-        '--env',
-        `PORT=${port}`,
-        BASE_IMAGE,
-        'node',
-        '-e',
-        script,
-      ])
-    ).trim();
+    const { id, port } = await runContainer(BASE_IMAGE, {}, [], ['node', '-e', script]);
     for (let i = 0; i < 100; i++) {
       if (
         await fetch(`http://127.0.0.1:${port}/`).then(
@@ -137,40 +126,19 @@ describe.skipIf(skip)('the watchdog as PID 1', () => {
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /** `rehearse --image … --json` against the test engine; its exit status and JSON object. */
-function rehearseImage(
-  args: readonly string[],
-): Promise<{ code: number | null; json: ReturnType<typeof JSON.parse>; stderr: string }> {
-  return new Promise((resolve) => {
-    const proc = spawn(
-      process.execPath,
-      [
-        cli,
-        'rehearse',
-        '--json',
-        '--rate',
-        '50',
-        '--warmup',
-        '300',
-        '--lag',
-        '800',
-        '--grace',
-        String(GRACE_S * 1000),
-        ...args,
-      ],
-      { env: { ...engine.env, DEBUG: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    proc.on('close', (code) => {
-      resolve({ code, json: stdout ? JSON.parse(stdout) : null, stderr });
-    });
-  });
+async function rehearseImage(args: readonly string[]) {
+  const quick = [
+    '--rate',
+    '50',
+    '--warmup',
+    '300',
+    '--lag',
+    '800',
+    '--grace',
+    String(GRACE_S * 1000),
+  ];
+  const r = await runCli(['rehearse', '--json', ...quick, ...args], engine.env);
+  return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : null, stderr: r.stderr };
 }
 
 describe.skipIf(skip)('rehearse --image', () => {
@@ -293,20 +261,7 @@ describe.skipIf(skip)('rehearse --image', () => {
  * the kubelet's preStop (`docker exec`), then `docker stop` with the grace period left.
  */
 async function containerReplica(delay: number, preStop: readonly string[] = []): Promise<Replica> {
-  const port = await freePort();
-  const id = (
-    await engine.docker([
-      'run',
-      '--detach',
-      '--network',
-      'host',
-      '--env',
-      `PORT=${port}`,
-      '--env',
-      `DELAY_MS=${delay}`,
-      'sh-test/exec-form',
-    ])
-  ).trim();
+  const { id, port } = await runContainer('sh-test/exec-form', { DELAY_MS: String(delay) });
   await untilReady(port);
   return {
     port,

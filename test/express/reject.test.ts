@@ -1,28 +1,9 @@
 // rejectWhileDraining() on a real Express server: 503 with Retry-After once the drain began.
-import { once } from 'node:events';
 import http from 'node:http';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { rejectWhileDraining } from '../../src/express/index.js';
 import { drainHttp } from '../../src/http/index.js';
-import { createShutdown } from '../../src/index.js';
-import { createFakeProcess } from '../../src/testing/index.js';
-
-const servers: http.Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
-
-const make = () => createShutdown({ process: createFakeProcess(), exit: false });
-
-async function listening(server: http.Server): Promise<number> {
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as { port: number }).port;
-}
+import { listening, make } from '../support/servers.js';
 
 describe('express: rejectWhileDraining', () => {
   it('passes requests through until the drain, then answers 503 with Retry-After', async () => {

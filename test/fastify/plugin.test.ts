@@ -2,27 +2,10 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { shutdownHooks } from '../../src/fastify/index.js';
-import { createShutdown, Priority } from '../../src/index.js';
-import { createFakeProcess } from '../../src/testing/index.js';
-
-const servers: http.Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
-
-const make = () => createShutdown({ process: createFakeProcess(), exit: false });
-
-async function _listening(server: http.Server): Promise<number> {
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as { port: number }).port;
-}
+import { Priority } from '../../src/index.js';
+import { make } from '../support/servers.js';
 
 describe('fastify plugin', () => {
   it('rejects a bad readinessPath and bad drain options at registration', async () => {

@@ -2,7 +2,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { connect } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { drainHttp, isDraining, readinessHandler } from '../../src/http/index.js';
 import {
   createShutdown,
@@ -11,23 +11,7 @@ import {
   type ShutdownReport,
 } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
-
-const servers: http.Server[] = [];
-afterEach(() => {
-  for (const s of servers.splice(0)) {
-    s.closeAllConnections();
-    s.close();
-  }
-});
-
-const make = () => createShutdown({ process: createFakeProcess(), exit: false });
-
-async function listening(server: http.Server): Promise<number> {
-  servers.push(server);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return (server.address() as { port: number }).port;
-}
+import { listening, make } from '../support/servers.js';
 
 describe('drainHttp: bad input', () => {
   it('names what is wrong', () => {

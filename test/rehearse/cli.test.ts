@@ -1,40 +1,14 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { REHEARSE_DEFAULTS } from '../../src/rehearse/options.js';
-import { fixture, NODE } from '../support/child.js';
+import { fixture, NODE, runCli as run } from '../support/child.js';
 
-const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
 /** Short rehearsals: 50 requests/s, 300 ms of warmup, an endpoint lag of 800 ms. */
 const quick = ['--rate', '50', '--warmup', '300', '--lag', '800', '--grace', '8000'];
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const proc = spawn(NODE, [cli, ...args], {
-      env: { ...process.env, DEBUG: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
-      stdout += c;
-    });
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => {
-      stderr += c;
-    });
-    proc.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 /** A short rehearsal of a server that answers 200 on every path, /ready included. */
 const rehearseText = (...command: string[]) =>

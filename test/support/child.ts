@@ -98,3 +98,27 @@ export async function stopService(
 }
 
 export { installPackage } from './containers.mjs';
+
+const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+
+/** Runs the built `shutdown-hooks` command to its end; its exit status and output. */
+export function runCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const proc = spawn(NODE, [cli, ...args], {
+      env: { ...process.env, DEBUG: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
+      stdout += c;
+    });
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => {
+      stderr += c;
+    });
+    proc.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
