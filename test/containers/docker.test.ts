@@ -21,7 +21,7 @@ import {
 
 const skip = skipWithoutEngine('test/containers');
 /** The grace period of `docker stop` in these tests. */
-const GRACE_S = 3;
+const GRACE_S = 5;
 let engine: Engine;
 
 beforeAll(async () => {
@@ -126,17 +126,8 @@ describe.skipIf(skip)('the watchdog as PID 1', () => {
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
 /** `rehearse --image … --json` against the test engine; its exit status and JSON object. */
-async function rehearseImage(args: readonly string[]) {
-  const quick = [
-    '--rate',
-    '50',
-    '--warmup',
-    '300',
-    '--lag',
-    '800',
-    '--grace',
-    String(GRACE_S * 1000),
-  ];
+async function rehearseImage(args: readonly string[], grace = GRACE_S * 1000) {
+  const quick = ['--rate', '50', '--warmup', '300', '--lag', '800', '--grace', String(grace)];
   const r = await runCli(['rehearse', '--json', ...quick, ...args], engine.env);
   return { code: r.code, json: r.stdout ? JSON.parse(r.stdout) : null, stderr: r.stderr };
 }
@@ -197,14 +188,12 @@ describe.skipIf(skip)('rehearse --image', () => {
   });
 
   it('runs a preStop exec: sleep in the container before the stop', async () => {
-    const { code, json } = await rehearseImage([
-      '--image',
-      'sh-test/http',
-      '--pre-stop',
-      'exec:sleep 1',
-      '--lag',
-      '1500',
-    ]);
+    // A grace period that leaves the service its delay and drain after the preStop: `docker
+    // stop --time` takes whole seconds, rounded down.
+    const { code, json } = await rehearseImage(
+      ['--image', 'sh-test/http', '--pre-stop', 'exec:sleep 1', '--lag', '1500'],
+      8000,
+    );
     // The stop came once the preStop had slept 1 s in the container; then the service's own
     // delay of 1 s, and the drain.
     expect(json.requests.failed).toBe(0);
