@@ -58,7 +58,7 @@ export function explain(f: Facts): Explained {
   const ignored = container !== null && f.killed && !missed && f.report === null && !first?.init;
   if (ignored) {
     notes.push(
-      `PID 1 (${first?.args ?? 'the service'}) did not stop on the stop signal and was killed at the grace period (exit 137), with no report: as PID 1, Node ignores SIGTERM unless something handles it. To fix it, handle SIGTERM (shutdown-hooks does from the first hook registered), or run the container with an init (docker run --init, or tini as ENTRYPOINT), which ends a service that does not handle it.`,
+      `PID 1 (${first?.args ?? 'the service'}) did not stop on the stop signal and was killed at the grace period (exit 137), with no report: as PID 1, Node ignores SIGTERM unless something handles it. To fix it, handle SIGTERM (shutdown-hooks does from the first hook registered), or run the container with an init (docker run --init, or tini as ENTRYPOINT), which ends a service that does not handle it. If it does handle SIGTERM, its shutdown took longer than the grace period.`,
     );
   } else if (f.killed && !missed) {
     notes.push(

@@ -123,31 +123,6 @@ describe('fastify plugin', () => {
     expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
   });
 
-  it('with forceCloseConnections: true, a deadline still lets Fastify close', async () => {
-    const fastify = (await import('fastify')).default;
-    const sd = make();
-    const app = fastify({ forceCloseConnections: true });
-    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false, timeout: 50 });
-    let arrived!: () => void;
-    const seen = new Promise<void>((resolve) => {
-      arrived = resolve;
-    });
-    app.get('/slow', () => {
-      arrived();
-      return new Promise(() => {}); // never answers
-    });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const request = fetch(`${address}/slow`).catch(() => 'destroyed');
-    await seen;
-    const report = await sd.shutdown();
-    expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
-      ['fastify', 'ok'],
-      ['fastify onClose', 'ok'],
-    ]);
-    expect(app.server.listening).toBe(false);
-    expect(await request).toBe('destroyed');
-  });
-
   it("runs Fastify's onClose hooks at Priority.RESOURCE, after the app's own hooks", async () => {
     const fastify = (await import('fastify')).default;
     const sd = make();
