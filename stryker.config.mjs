@@ -1,13 +1,16 @@
-// Mutation testing: `npm run mutate` (scripts/mutate.mjs runs this on Node 22).
-// The fast layer runs against each mutant: the in-process tests import src/ directly. The
-// real-process tests run the built dist/ in children, which a mutant of src/ never reaches.
+// Mutation testing: `npm run mutate` (scripts/mutate.mjs runs Stryker with this on Node 22, with
+// SHUTDOWN_HOOKS_MUTATE=1, which picks the tests in vitest.config.ts). Both the in-process tests
+// and the real-process tests' children run the mutated src/ (test/support/mutation-setup.ts).
+import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   testRunner: 'vitest',
   // Forks, not threads: the in-process tests of the real process need it to be a main thread.
-  vitest: { configFile: 'vitest.mutate.config.ts', related: false, pool: 'forks' },
+  vitest: { configFile: 'vitest.config.ts', related: false, pool: 'forks' },
   coverageAnalysis: 'perTest',
-  plugins: ['@stryker-mutator/*', './stryker/ignore-diagnostics.mjs'],
+  // This file is a plugin too: the `diagnostics` ignorer below.
+  plugins: ['@stryker-mutator/*', './stryker.config.mjs'],
   ignorers: ['diagnostics'],
   mutate: [
     'src/core/**/*.ts',
@@ -28,3 +31,62 @@ export default {
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
 };
+
+// The `diagnostics` ignorer: mutants inside the library's `debug` output are ignored, with this
+// reason. What such a line says (and whether a `log.x.enabled` guard lets it run) is seen only
+// with DEBUG set; the lines the docs promise are asserted by the real-process tests.
+const REASON = 'Diagnostic output through debug (docs/testing.md: equivalent mutants)';
+
+/** `log.core(...)`, `log.hooks(...)`: a call on the package's logger. */
+function isLogCall(node) {
+  return (
+    node?.type === 'CallExpression' &&
+    node.callee.type === 'MemberExpression' &&
+    node.callee.object.type === 'Identifier' &&
+    node.callee.object.name === 'log'
+  );
+}
+
+/** `log.core.enabled` or `this.#verbose`: a test of whether diagnostics are on. */
+function isDiagnosticsTest(node) {
+  if (node?.type !== 'MemberExpression') return false;
+  const { object, property } = node;
+  if (property.type === 'PrivateName') return property.id.name === 'verbose';
+  return (
+    property.type === 'Identifier' &&
+    property.name === 'enabled' &&
+    object.type === 'MemberExpression' &&
+    object.object.type === 'Identifier' &&
+    object.object.name === 'log'
+  );
+}
+
+/** The operands of `a && b && c`, or the expression itself. */
+function conjuncts(node) {
+  if (node.type === 'LogicalExpression' && node.operator === '&&') {
+    return [...conjuncts(node.left), ...conjuncts(node.right)];
+  }
+  return [node];
+}
+
+/** A statement that does nothing but write diagnostics: `log.x(...)`, or an `if` or a block of such. */
+function isLogOnly(node) {
+  if (node?.type === 'ExpressionStatement') return isLogCall(node.expression);
+  if (node?.type === 'IfStatement') return !node.alternate && isLogOnly(node.consequent);
+  if (node?.type === 'BlockStatement') return node.body.length > 0 && node.body.every(isLogOnly);
+  return false;
+}
+
+export const strykerPlugins = [
+  declareValuePlugin(PluginKind.Ignore, 'diagnostics', {
+    shouldIgnore(path) {
+      if (path.isCallExpression() && isLogCall(path.node)) return REASON;
+      if (isLogOnly(path.node)) return REASON;
+      // `if (log.core.enabled && ...) { ... }`: the test and the diagnostics it guards.
+      if (path.isIfStatement() && !path.node.alternate) {
+        if (conjuncts(path.node.test).some(isDiagnosticsTest)) return REASON;
+      }
+      return undefined;
+    },
+  }),
+];

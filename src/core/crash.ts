@@ -1,8 +1,4 @@
-import { createRequire } from 'node:module';
-
-// node:util is loaded by the first crash, not at import: its inspect() brings in much of Node's
-// internals (about 10 ms of an ESM import), for an event most processes never see.
-const load = createRequire(import.meta.url);
+import { builtin } from './builtin.js';
 
 /**
  * Prints an uncaught error the way Node would have before the listener took it over, so a crash
@@ -13,7 +9,7 @@ export function printCrash(
   kind: 'uncaughtException' | 'unhandledRejection',
   error: unknown,
 ): void {
-  const { inspect } = load('node:util') as typeof import('node:util');
+  const { inspect } = builtin('node:util');
   let body: string;
   if (error instanceof Error) {
     body = inspect(error);

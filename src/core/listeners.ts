@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { BroadcastChannel as Channel } from 'node:worker_threads';
+import { builtin } from './builtin.js';
 import { log } from './debug.js';
 import type { ResolvedOptions } from './options.js';
 import { registryListener } from './signals.js';
@@ -213,8 +213,6 @@ export class ProcessListeners {
 
 /** This process's `cluster` worker, if it is one. */
 function clusterWorker(): import('node:cluster').Worker | undefined {
-  const cluster = createRequire(import.meta.url)(
-    'node:cluster',
-  ) as typeof import('node:cluster').default;
+  const cluster = builtin('node:cluster');
   return cluster.isWorker ? cluster.worker : undefined;
 }

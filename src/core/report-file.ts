@@ -1,10 +1,5 @@
-import { createRequire } from 'node:module';
+import { builtin } from './builtin.js';
 import { log } from './debug.js';
-
-// node:fs is loaded when a report is written: an ESM import of it builds its whole namespace,
-// streams included, which was half of this package's import cost.
-const load = createRequire(import.meta.url);
-
 import type { ShutdownReport } from './types.js';
 
 /**
@@ -17,7 +12,7 @@ export function writeReportFile(report: ShutdownReport): void {
   const file = process.env[REPORT_FILE_ENV];
   if (!file) return;
   try {
-    const { writeFileSync } = load('node:fs') as typeof import('node:fs');
+    const { writeFileSync } = builtin('node:fs');
     writeFileSync(file, JSON.stringify(report, serializeError));
   } catch (error) {
     log.core('could not write the report to %s: %O', file, error);

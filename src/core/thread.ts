@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-
-const load = createRequire(import.meta.url);
+import { builtin } from './builtin.js';
 
 /**
  * The worker thread this code runs in, or undefined on the main thread. Node delivers no signals
@@ -8,9 +6,7 @@ const load = createRequire(import.meta.url);
  * for its stop on a channel of its own instead, and starts no watchdog.
  */
 export function currentThread(): { readonly threadId: number } | undefined {
-  const { isMainThread, threadId } = load(
-    'node:worker_threads',
-  ) as typeof import('node:worker_threads');
+  const { isMainThread, threadId } = builtin('node:worker_threads');
   return isMainThread ? undefined : { threadId };
 }
 

@@ -1,15 +1,14 @@
-import { createRequire } from 'node:module';
 import type { Worker as WorkerType } from 'node:worker_threads';
+import { builtin } from './builtin.js';
 import { log } from './debug.js';
 
-// node:worker_threads brings the stream machinery with it: loaded when listeners are installed
-// (preloadWatchdog), so neither a bare import nor the start of a shutdown pays for it.
-const load = createRequire(import.meta.url);
+// node:worker_threads is loaded when listeners are installed (preloadWatchdog), so neither a
+// bare import nor the start of a shutdown pays for it.
 let workerThreads: typeof import('node:worker_threads') | undefined;
 
 /** Loads what the watchdog needs ahead of time, so starting it costs the thread alone. */
 export function preloadWatchdog(): void {
-  workerThreads ??= load('node:worker_threads') as typeof import('node:worker_threads');
+  workerThreads ??= builtin('node:worker_threads');
 }
 
 /**

@@ -6,8 +6,8 @@
 import { ChildProcess } from 'node:child_process';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { BroadcastChannel as Channel, Worker as ThreadWorker } from 'node:worker_threads';
+import type { Worker as ThreadWorker } from 'node:worker_threads';
+import { builtin } from '../core/builtin.js';
 import { shutdownOption } from '../core/default.js';
 import { Priority } from '../core/priority.js';
 import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
@@ -168,13 +168,12 @@ function check(end: End, forwarded: string | undefined, reason: string, name: st
   throw Object.assign(new Error(`${name} ${how}`), { exitCode: end.code, signal: end.signal });
 }
 
-const load = createRequire(import.meta.url);
-
 function handleOf(target: unknown): Handle {
   if (target instanceof ChildProcess) return childHandle(target, `child ${target.pid}`);
-  const { Worker: Thread } = load('node:worker_threads') as typeof import('node:worker_threads');
+  const { Worker: Thread } = builtin('node:worker_threads');
   if (target instanceof Thread) return threadHandle(target);
-  const cluster = load('node:cluster') as { Worker: new () => ClusterWorker };
+  // `Worker` is on the module at run time, not in its types.
+  const cluster = builtin('node:cluster') as unknown as { Worker: new () => ClusterWorker };
   if (target instanceof cluster.Worker) {
     return childHandle(target.process, `cluster worker ${target.id}`);
   }
@@ -241,9 +240,7 @@ function threadHandle(worker: ThreadWorker): Handle {
     end,
     sameGroup: false,
     stop: (_signal, reason) => {
-      const { BroadcastChannel } = load('node:worker_threads') as {
-        BroadcastChannel: typeof Channel;
-      };
+      const { BroadcastChannel } = builtin('node:worker_threads');
       const channel = new BroadcastChannel(threadChannelName(threadId));
       const stop: ThreadStop = { shutdownHooks: 'stop', reason };
       channel.postMessage(stop);

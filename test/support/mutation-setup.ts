@@ -1,5 +1,6 @@
-// Setup of `vitest.mutate.config.ts`. The real-process tests start children that load the library
-// from src/ (test/support/from-source.mjs), so Stryker's mutants reach them too:
+// The setup file of vitest.config.ts under `npm run mutate`. The real-process tests start
+// children that load the library from src/ (test/support/from-source.mjs), so Stryker's mutants
+// reach them too:
 // - the active mutant goes to each child in __STRYKER_ACTIVE_MUTANT__, which the instrumented code
 //   reads as it loads;
 // - during Stryker's first, unmutated run, the mutants a child reached are written to a folder as

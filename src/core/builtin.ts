@@ -1,0 +1,22 @@
+import { createRequire } from 'node:module';
+
+/** The Node built-ins this package loads on first use, by name. */
+interface Builtins {
+  'node:cluster': typeof import('node:cluster').default;
+  'node:fs': typeof import('node:fs');
+  'node:util': typeof import('node:util');
+  'node:worker_threads': typeof import('node:worker_threads');
+}
+
+const load = createRequire(import.meta.url);
+
+/**
+ * A Node built-in, loaded when first needed rather than at import. An ESM import of `node:fs`,
+ * `node:util` or `node:worker_threads` builds the whole namespace (streams, `inspect`, MIME
+ * parsing): most of what importing this package would otherwise cost, for a crash, a report file
+ * or a thread that most processes never see. Bundlers keep `node:` modules external, so nothing
+ * is hidden from them.
+ */
+export function builtin<Name extends keyof Builtins>(name: Name): Builtins[Name] {
+  return load(name) as Builtins[Name];
+}
