@@ -1,29 +1,18 @@
 // NestJS 10 on both platforms: its own install (test/fixtures/nest10's lockfile, npm ci from the
 // registry into a folder outside the project), the built package beside it, and the NestJS
 // example copied in, so that every import resolves to Nest 10.
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Agent, request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { fixture, installPackage, spawnNode } from '../support/child.js';
+import { fixture, installAside, spawnNode } from '../support/child.js';
 
-const dir = join(tmpdir(), 'shutdown-hooks-nest10');
+let dir: string;
 
 beforeAll(() => {
-  const lock = readFileSync(fixture('nest10/package-lock.json'), 'utf8');
-  const installed = join(dir, 'package-lock.json');
-  if (!existsSync(installed) || readFileSync(installed, 'utf8') !== lock) {
-    cpSync(fixture('nest10'), dir, { recursive: true });
-    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
-  }
-  installPackage(dir);
-  copyFileSync(
-    fileURLToPath(new URL('../../examples/nestjs.mjs', import.meta.url)),
-    join(dir, 'nestjs.mjs'),
-  );
+  const example = fileURLToPath(new URL('../../examples/nestjs.mjs', import.meta.url));
+  dir = installAside('nest10', fixture('nest10'), [example]);
 }, 120_000);
 
 describe.each(['express', 'fastify'])('NestJS 10 on %s', (platform) => {

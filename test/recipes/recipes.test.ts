@@ -1,23 +1,56 @@
 // Each recipe of docs/recipes.md runs as a real process against the real thing (PostgreSQL and
 // Redis from temp dirs, ws, pino, OpenTelemetry), is stopped with SIGTERM under load, and is
-// checked for what it must not lose.
+// checked for what it must not lose. The recipes run where their own package (examples/recipes,
+// its clients and lockfile) is installed, beside the built library.
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
-import { Redis as RedisClient } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { spawnNode } from '../support/child.js';
+import { installAside, spawnNode } from '../support/child.js';
 import { findPostgres, findRedis, Postgres, Redis, skipReason } from './services.js';
 
-const recipe = (name: string) =>
-  fileURLToPath(new URL(`../../examples/recipes/${name}`, import.meta.url));
+const recipes = fileURLToPath(new URL('../../examples/recipes/', import.meta.url));
+let installed: string;
+beforeAll(() => {
+  const files = readdirSync(recipes).filter((file) => file.endsWith('.mjs'));
+  installed = installAside(
+    'recipes',
+    recipes,
+    files.map((file) => join(recipes, file)),
+  );
+}, 180_000);
+
+const recipe = (name: string) => join(installed, name);
+
+/** What the tests use of the recipes' own Redis clients. */
+interface RedisClient {
+  del(key: string): Promise<number>;
+  get(key: string): Promise<string | null>;
+  flushall(): Promise<unknown>;
+  hlen(key: string): Promise<number>;
+  hgetall(key: string): Promise<Record<string, string>>;
+  quit(): Promise<unknown>;
+}
+interface Queue {
+  add(name: string, data: object, options: { jobId: string }): Promise<unknown>;
+  getFailedCount(): Promise<number>;
+  close(): Promise<void>;
+}
+function clients() {
+  const load = createRequire(join(installed, 'package.json'));
+  const { Redis } = load('ioredis') as { Redis: new (url: string) => RedisClient };
+  const { Queue } = load('bullmq') as {
+    Queue: new (name: string, options: { connection: { url: string } }) => Queue;
+  };
+  return { Redis, Queue };
+}
 
 /** One request on a fresh connection; its status and body (status 0 when it failed outright). */
 function send(url: string): Promise<{ status: number; body: string }> {
@@ -175,7 +208,7 @@ describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', 
   let client: RedisClient;
   beforeAll(async () => {
     server = await Redis.start(redisBin!);
-    client = new RedisClient(server.url);
+    client = new (clients().Redis)(server.url);
   }, 60_000);
   afterAll(async () => {
     await client?.quit();
@@ -197,7 +230,7 @@ describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', 
 
   it('BullMQ: across a shutdown under a steady stream of jobs, none is lost and none runs twice', async () => {
     await client.flushall();
-    const queue = new Queue('orders', { connection: { url: server.url } });
+    const queue = new (clients().Queue)('orders', { connection: { url: server.url } });
     const start = async () => {
       const child = spawnNode([recipe('bullmq.mjs')], { env: { REDIS_URL: server.url } });
       await child.ready;

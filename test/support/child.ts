@@ -1,5 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { installPackage } from './containers.mjs';
 
 /** The Node binary children run on: CI sets SHUTDOWN_HOOKS_NODE to run them on Node 22 and 24. */
 export const NODE = process.env.SHUTDOWN_HOOKS_NODE || process.execPath;
@@ -97,7 +101,28 @@ export async function stopService(
   return child.result;
 }
 
-export { installPackage } from './containers.mjs';
+export { installPackage };
+
+/**
+ * A package with its own lockfile (`from`: a folder with package.json and package-lock.json),
+ * installed with `npm ci` into `<tmpdir>/shutdown-hooks-<name>`, outside the project so that its
+ * imports never reach the project's node_modules; again only when the lockfile changed. The built
+ * package goes beside its dependencies, and `files` (paths) are copied in. Returns the folder.
+ */
+export function installAside(name: string, from: string, files: readonly string[] = []): string {
+  const dir = join(tmpdir(), `shutdown-hooks-${name}`);
+  const lock = readFileSync(join(from, 'package-lock.json'), 'utf8');
+  const installed = join(dir, 'package-lock.json');
+  if (!existsSync(installed) || readFileSync(installed, 'utf8') !== lock) {
+    mkdirSync(dir, { recursive: true });
+    for (const file of ['package.json', 'package-lock.json'])
+      cpSync(join(from, file), join(dir, file));
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
+  }
+  installPackage(dir);
+  for (const file of files) cpSync(file, join(dir, file.split('/').pop()!));
+  return dir;
+}
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 
