@@ -17,7 +17,10 @@ export default defineConfig({
     exclude: mutating
       ? ['test/nestjs/nest10.process.test.ts', 'test/process/cluster.process.test.ts']
       : [],
-    setupFiles: mutating ? ['test/support/mutation-setup.ts'] : [],
+    setupFiles: [
+      'test/support/no-platform.ts',
+      ...(mutating ? ['test/support/mutation-setup.ts'] : []),
+    ],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     // Real-process and real-server tests compete for two cores; keep parallelism modest.

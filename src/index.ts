@@ -23,6 +23,12 @@ export {
   ShutdownTimeoutError,
 } from './core/errors.js';
 export { DEFAULTS, KUBERNETES_DEFAULTS, type ShutdownOptions } from './core/options.js';
+export {
+  detectPlatform,
+  PLATFORMS,
+  type PlatformName,
+  type PlatformProfile,
+} from './core/platform.js';
 export { Priority, type PriorityName } from './core/priority.js';
 export { createShutdown, Shutdown } from './core/shutdown.js';
 export type { ManualShutdownOptions } from './core/trigger.js';

@@ -1,20 +1,32 @@
+import {
+  detectPlatform,
+  PLATFORMS,
+  type PlatformName,
+  type PlatformProfile,
+  platformNamed,
+  repeatsSignal,
+  timeoutFor,
+  watchdogGraceFor,
+} from './platform.js';
 import { validateSignals } from './signals.js';
 import type { ProcessLike } from './types.js';
 import {
   describe,
+  didYouMean,
   optionKeys,
   validateBoolean,
   validateFunction,
   validateMs,
   validateOptions,
 } from './validate.js';
+import { WATCHDOG_GRACE_MS } from './watchdog.js';
 
 /** Options of `createShutdown()`. Every field is optional; see `DEFAULTS`. */
 export interface ShutdownOptions {
   /**
    * Signals that start a shutdown. SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGKILL and SIGSTOP are
    * refused.
-   * @default ['SIGTERM', 'SIGINT']
+   * @default ['SIGTERM', 'SIGINT'], and the platform's stop signal (see `platform`)
    */
   readonly signals?: readonly NodeJS.Signals[];
   /**
@@ -22,7 +34,7 @@ export interface ShutdownOptions {
    * shutdown: a person pressing Ctrl-C again. A repeated SIGTERM does not force by default: what
    * sends it again is usually other code in the process re-raising it after its own cleanup
    * (NestJS's `enableShutdownHooks`, terminus), which must not cut the drain short.
-   * @default ['SIGINT']
+   * @default ['SIGINT'], except a signal the platform itself repeats (PM2's SIGINT)
    */
   readonly forceSignals?: readonly NodeJS.Signals[];
   /**
@@ -34,7 +46,7 @@ export interface ShutdownOptions {
   /**
    * Global budget in milliseconds for the whole sequence, `delay` included. When it passes,
    * remaining hooks are skipped and the exit code is 1. Fits inside `docker stop`'s 10 s.
-   * @default 8000 (25000 in a Kubernetes pod: `KUBERNETES_DEFAULTS`)
+   * @default 8000, or five sixths of the platform's grace period (25000 in a Kubernetes pod)
    */
   readonly timeout?: number;
   /**
@@ -45,7 +57,8 @@ export interface ShutdownOptions {
   /**
    * Milliseconds to wait after the flag flips and readiness turns false, before the first hook
    * runs, so load balancers stop sending traffic. Part of `timeout`, so it must be less than it.
-   * @default 0 (5000 in a Kubernetes pod: `KUBERNETES_DEFAULTS`)
+   * @default the platform's routing lag: 0, 5000 in a Kubernetes pod (at most a fifth of a
+   * `timeout` of your own)
    */
   readonly delay?: number;
   /**
@@ -93,6 +106,14 @@ export interface ShutdownOptions {
    */
   readonly flushTimeout?: number;
   /**
+   * Where the service runs, for the defaults you did not set (`timeout`, `delay`, the stop signal,
+   * which repeated signal forces): `'auto'` finds it from the environment (`detectPlatform()`), a
+   * name picks a row of `PLATFORMS`, `false` uses `DEFAULTS` alone. With an injected `process`
+   * (a test's fake one), `'auto'` finds none.
+   * @default 'auto'
+   */
+  readonly platform?: 'auto' | PlatformName | false;
+  /**
    * The process to listen on. Pass `createFakeProcess()` in tests.
    * @default globalThis.process
    */
@@ -114,24 +135,20 @@ export const DEFAULTS = Object.freeze({
   disconnect: true,
   shutdownMessage: false,
   flushTimeout: 500,
+  platform: 'auto' as 'auto' | PlatformName | false,
 });
+
+const kubernetes = PLATFORMS.find((row) => row.name === 'kubernetes')!;
 
 /**
- * What changes when the process runs in a Kubernetes pod (`KUBERNETES_SERVICE_HOST` is set in
- * every pod): endpoints keep routing to a terminating pod for a second or more, so the process
- * keeps serving for 5 s (`delay`), and the budget grows to fit the default 30 s grace period
- * (25 s, plus the watchdog's 1 s, with margin). Options you pass always win; with a `timeout` of
- * your own, the default `delay` is at most a fifth of it.
+ * What changes in a Kubernetes pod: the `kubernetes` row of `PLATFORMS` turned into the two
+ * defaults it sets. Endpoints keep routing to a terminating pod for a second or more, so the
+ * process keeps serving for 5 s (`delay`), and the budget fits the 30 s grace period.
  */
 export const KUBERNETES_DEFAULTS = Object.freeze({
-  delay: 5000,
-  timeout: 25_000,
+  delay: kubernetes.lagMs,
+  timeout: timeoutFor(kubernetes.graceMs),
 });
-
-/** True in a Kubernetes pod: the kubelet sets `KUBERNETES_SERVICE_HOST` in every container. */
-export function inKubernetes(): boolean {
-  return Boolean(globalThis.process?.env?.KUBERNETES_SERVICE_HOST);
-}
 
 export interface ResolvedOptions {
   readonly signals: readonly NodeJS.Signals[];
@@ -151,6 +168,12 @@ export interface ResolvedOptions {
   readonly shutdownMessage: boolean;
   readonly flushTimeout: number;
   readonly process: ProcessLike;
+  /** The platform whose defaults apply, or null. */
+  readonly platform: PlatformProfile | null;
+  /** How long past the global deadline the watchdog waits before it kills a blocked process. */
+  readonly watchdogGrace: number;
+  /** Set when a `timeout` of the user's cannot end before the platform's SIGKILL: what to say. */
+  readonly graceWarning: string | undefined;
 }
 
 /** Every key of `ShutdownOptions`: any other is refused with a `TypeError` naming it. */
@@ -168,6 +191,7 @@ export const SHUTDOWN_OPTION_KEYS = optionKeys<ShutdownOptions>({
   disconnect: true,
   shutdownMessage: true,
   flushTimeout: true,
+  platform: true,
   process: true,
 });
 
@@ -187,13 +211,14 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       `Expected \`process\` to have on() and off() methods, got ${describe(proc)}`,
     );
   }
-  const k8s = inKubernetes();
+  const platform = resolvePlatform(orDefault(o.platform, DEFAULTS.platform), proc);
   const timeout = validateMs(
-    orDefault(o.timeout, k8s ? KUBERNETES_DEFAULTS.timeout : DEFAULTS.timeout),
+    orDefault(o.timeout, platform ? timeoutFor(platform.graceMs) : DEFAULTS.timeout),
     'timeout',
   );
-  // A shorter timeout of your own keeps the Kubernetes delay to a fifth of it.
-  const delayDefault = k8s ? Math.min(KUBERNETES_DEFAULTS.delay, timeout / 5) : DEFAULTS.delay;
+  // A shorter timeout of your own keeps the platform's delay to a fifth of it.
+  const delayDefault = platform ? Math.min(platform.lagMs, timeout / 5) : DEFAULTS.delay;
+  const watchdogGrace = platform ? watchdogGraceFor(platform.graceMs) : WATCHDOG_GRACE_MS;
   const delay = validateMs(orDefault(o.delay, delayDefault), 'delay', { allowZero: true });
   if (delay >= timeout) {
     // The delay counts against the global budget: no hook would ever run.
@@ -202,10 +227,15 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     );
   }
   return Object.freeze({
-    signals: o.signals === undefined ? DEFAULTS.signals : validateSignals(o.signals),
+    signals:
+      o.signals === undefined
+        ? withSignal(DEFAULTS.signals, platform?.signal)
+        : validateSignals(o.signals),
     forceSignals:
       o.forceSignals === undefined
-        ? DEFAULTS.forceSignals
+        ? DEFAULTS.forceSignals.filter(
+            (signal) => !(platform && repeatsSignal(platform) && signal === platform.signal),
+          )
         : validateSignals(o.forceSignals, 'forceSignals'),
     signalExitCodes:
       o.signalExitCodes === undefined
@@ -228,7 +258,36 @@ export function resolveOptions(input: unknown): ResolvedOptions {
       allowZero: true,
     }),
     process: proc,
+    platform,
+    watchdogGrace,
+    graceWarning:
+      platform && o.timeout !== undefined && timeout + watchdogGrace > platform.graceMs
+        ? `The shutdown's timeout (${timeout} ms, plus the watchdog's ${watchdogGrace} ms) cannot end before ${platform.name}'s SIGKILL, ${platform.graceMs} ms after its ${platform.signal}: lower \`timeout\` or lengthen the platform's grace period.`
+        : undefined,
   });
+}
+
+/** The profile `platform` asks for: detected (on the real process only), named, or none. */
+function resolvePlatform(value: unknown, proc: ProcessLike): PlatformProfile | null {
+  if (value === false) return null;
+  if (value === 'auto') return proc === globalThis.process ? detectPlatform() : null;
+  const names = PLATFORMS.map((row) => row.name);
+  if (typeof value !== 'string' || !names.includes(value)) {
+    throw new TypeError(
+      `Expected \`platform\` to be 'auto', false or one of ${names.map((n) => `'${n}'`).join(', ')}, got ${describe(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
+    );
+  }
+  return platformNamed(value, proc === globalThis.process ? globalThis.process.env : {})!;
+}
+
+/** `signals` with `signal` added when it is not there already. */
+function withSignal(
+  signals: readonly NodeJS.Signals[],
+  signal: NodeJS.Signals | undefined,
+): readonly NodeJS.Signals[] {
+  return signal === undefined || signals.includes(signal)
+    ? signals
+    : Object.freeze([...signals, signal]);
 }
 
 const HANDLE_ERRORS_KEYS = Object.freeze(['uncaughtException', 'unhandledRejection']);

@@ -13,10 +13,11 @@ export function buildReport(
   run: ShutdownRun,
   outcome: RunOutcome,
   crash: { readonly error: unknown } | undefined,
-  real: boolean,
+  { real, platform }: { readonly real: boolean; readonly platform: string | null },
 ): Mutable<ShutdownReport> {
   const report: Mutable<ShutdownReport> = {
     reason: started.reason,
+    platform,
     exitCode: exitCodeOf(started, outcome, crash !== undefined),
     startedAt: run.startedAt,
     durationMs: Date.now() - run.startedAt,

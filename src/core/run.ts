@@ -13,8 +13,11 @@ export interface RunOptions {
   readonly timeout: number;
   readonly hookTimeout: number | undefined;
   readonly delay: number;
-  /** The pid the watchdog ends if the event loop stays blocked past the deadline; none if unset. */
-  readonly watchdog: number | undefined;
+  /**
+   * The process the watchdog ends if the event loop stays blocked `grace` ms past the deadline;
+   * no watchdog if unset.
+   */
+  readonly watchdog: { readonly pid: number; readonly grace: number } | undefined;
 }
 
 /** Ends one running hook early with a reason: its timeout, the global deadline or a forced exit. */
@@ -78,11 +81,8 @@ export class ShutdownRun {
    */
   #arm(): void {
     if (this.#options.watchdog !== undefined) {
-      this.#watchdog ??= startWatchdog(
-        this.deadline,
-        this.#options.timeout,
-        this.#options.watchdog,
-      );
+      const { pid, grace } = this.#options.watchdog;
+      this.#watchdog ??= startWatchdog(this.deadline, this.#options.timeout, pid, grace);
     }
   }
 

@@ -6,11 +6,13 @@ import { ShutdownInProgressError, ShutdownStartedError } from './errors.js';
 import { flushStdio } from './exit.js';
 import { ProcessListeners } from './listeners.js';
 import {
+  DEFAULTS,
   type ResolvedOptions,
   resolveOptions,
   SHUTDOWN_OPTION_KEYS,
   type ShutdownOptions,
 } from './options.js';
+import { announcePlatform } from './platform-notice.js';
 import { Readiness } from './readiness.js';
 import { createEntry, Registry } from './registry.js';
 import { buildReport, reportDirectExit } from './report.js';
@@ -28,7 +30,8 @@ import { validateOptions } from './validate.js';
  */
 export class Shutdown extends EventEmitter<ShutdownEvents> {
   #input: ShutdownOptions;
-  #options: ResolvedOptions;
+  /** Resolved on first use, so that creating the default instance at import reads no environment. */
+  #resolved: ResolvedOptions | undefined;
   readonly #registry = new Registry();
   readonly #controller = new AbortController();
   readonly #listeners: ProcessListeners;
@@ -48,9 +51,10 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     // Every loop, fetch and timer of the app may listen on this signal; many listeners are the
     // intended use, not a leak, so Node's "possible memory leak" warning would only mislead.
     setMaxListeners(0, this.#controller.signal);
-    this.#options = resolveOptions(options);
+    // Options given here are checked here; the defaults wait until something needs them.
+    if (options !== undefined) this.#resolved = resolveOptions(options);
     this.#input = { ...options };
-    this.#readiness = new Readiness(this.#options.ready);
+    this.#readiness = new Readiness(this.#resolved?.ready ?? DEFAULTS.ready);
     this.#listeners = new ProcessListeners(this, {
       signal: (signal) => this.#onSignal(signal),
       crash: (kind, error) => this.#onCrash(kind, error),
@@ -75,10 +79,23 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     this.#registry.checkDelays(resolved.timeout);
     const listening = this.#listeners.active;
     this.#listeners.unlisten();
-    this.#options = resolved;
+    this.#resolved = resolved;
     this.#input = next;
-    if (listening) this.#listeners.listen(this.#options);
+    if (listening) this.#listen();
     return this;
+  }
+
+  get #options(): ResolvedOptions {
+    this.#resolved ??= resolveOptions(this.#input);
+    return this.#resolved;
+  }
+
+  /** Adds the process listeners, and says which platform's defaults apply when it does. */
+  #listen(): void {
+    if (this.#listeners.active) return;
+    const options = this.#options;
+    this.#listeners.listen(options);
+    if (options.process === globalThis.process) announcePlatform(options);
   }
 
   /** `'running'`, `'draining'` while hooks run, `'stopped'` once the report is ready. */
@@ -136,7 +153,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     const entry = createEntry(name, hookOrResource, options, this.#options.timeout);
     if (this.#state !== 'running') throw new ShutdownInProgressError(name);
     const remove = this.#registry.add(entry);
-    this.#listeners.listen(this.#options);
+    this.#listen();
     log.core('registered %s (priority %d)', name, entry.priority);
     return () => {
       remove();
@@ -153,7 +170,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** Adds the process listeners now, even with no hook registered. Idempotent. */
   install(): this {
     this.#installedByHand = true;
-    this.#listeners.listen(this.#options);
+    this.#listen();
     return this;
   }
 
@@ -184,15 +201,18 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     const { reason } = started;
     this.#trigger = started;
     this.#state = 'draining';
-    this.#listeners.listen(this.#options);
+    this.#listen();
     this.#controller.abort(new ShutdownStartedError(reason));
     if (log.core.enabled) {
       log.core('shutdown begins: %s; hooks: %s', reason, this.#registry.names().join(', '));
     }
-    const { timeout, hookTimeout, delay, exit, process: proc } = this.#options;
+    const { timeout, hookTimeout, delay, exit, process: proc, watchdogGrace } = this.#options;
     // In a worker thread the watchdog would kill the whole process: the thread's supervisor
     // terminates it at its deadline instead.
-    const watchdog = exit === true && !this.#listeners.inThread ? proc.pid : undefined;
+    const watchdog =
+      exit === true && !this.#listeners.inThread
+        ? { pid: proc.pid, grace: watchdogGrace }
+        : undefined;
     const run = new ShutdownRun(
       this.#registry.snapshot(),
       reason,
@@ -210,7 +230,10 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     await Promise.resolve();
     const outcome = await run.execute();
     const real = this.#options.process === globalThis.process;
-    const report = buildReport(started, run, outcome, this.#crash, real);
+    const report = buildReport(started, run, outcome, this.#crash, {
+      real,
+      platform: this.#options.platform?.name ?? null,
+    });
     this.#state = 'stopped';
     // Ending the process itself, it keeps its listeners until it does: a signal arriving while
     // stdout flushes would otherwise meet the default action (143), the report unwritten.

@@ -59,6 +59,8 @@ export interface HookResult {
 /** What happened during a shutdown; resolved by `shutdown()` and sent with the `done` event. */
 export interface ShutdownReport {
   readonly reason: ShutdownReason;
+  /** The platform whose defaults applied (a row of `PLATFORMS`), or null. */
+  readonly platform: string | null;
   /** The code the process exits (or would exit) with. */
   readonly exitCode: number;
   /** Epoch milliseconds at which the shutdown began. */

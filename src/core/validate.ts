@@ -77,12 +77,17 @@ export function validateOptions<T extends object>(
   const o = validateRecord<T>(value, option);
   for (const key of Object.keys(o)) {
     if (keys.includes(key)) continue;
-    const near = keys.find((known) => isNear(key, known));
     throw new TypeError(
-      `Unknown option \`${key}\` in \`${option}\`${near ? ` (did you mean \`${near}\`?)` : ''}; expected one of: ${keys.join(', ')}`,
+      `Unknown option \`${key}\` in \`${option}\`${didYouMean(key, keys)}; expected one of: ${keys.join(', ')}`,
     );
   }
   return o;
+}
+
+/** ` (did you mean `x`?)` when one of `known` is a slip away from `given`, else nothing. */
+export function didYouMean(given: string, known: readonly string[]): string {
+  const near = known.find((candidate) => isNear(given, candidate));
+  return near ? ` (did you mean \`${near}\`?)` : '';
 }
 
 /** The entries of `o` whose keys are in `keys` (those present only), for a part of an options object. */

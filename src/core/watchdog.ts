@@ -50,12 +50,17 @@ export interface Watchdog {
 }
 
 /**
- * Starts a thread that kills the process `WATCHDOG_GRACE_MS` after `deadline` (epoch ms) unless
- * stopped. `timeout` is the global timeout, for the diagnostic line.
+ * Starts a thread that kills the process `grace` ms after `deadline` (epoch ms) unless stopped.
+ * `timeout` is the global timeout, for the diagnostic line.
  */
-export function startWatchdog(deadline: number, timeout: number, pid: number): Watchdog {
+export function startWatchdog(
+  deadline: number,
+  timeout: number,
+  pid: number,
+  grace = WATCHDOG_GRACE_MS,
+): Watchdog {
   const flag = new Int32Array(new SharedArrayBuffer(4));
-  const ms = Math.max(1, deadline + WATCHDOG_GRACE_MS - Date.now());
+  const ms = Math.max(1, deadline + grace - Date.now());
   let worker: WorkerType | undefined;
   try {
     preloadWatchdog();
@@ -65,7 +70,7 @@ export function startWatchdog(deadline: number, timeout: number, pid: number): W
       workerData: {
         flag: flag.buffer,
         ms,
-        grace: WATCHDOG_GRACE_MS,
+        grace,
         timeout,
         pid,
         verbose: log.watchdog.enabled,

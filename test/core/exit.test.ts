@@ -170,7 +170,8 @@ describe('the watchdog', () => {
     fake.emit('SIGTERM');
     const report = await done;
     expect(startWatchdog).toHaveBeenCalledTimes(1);
-    expect(startWatchdog).toHaveBeenCalledWith(report.startedAt + 4000, 4000, fake.pid);
+    // No platform for a fake process: the watchdog's full second of grace.
+    expect(startWatchdog).toHaveBeenCalledWith(report.startedAt + 4000, 4000, fake.pid, 1000);
     const watchdog = vi.mocked(startWatchdog).mock.results[0]!.value as { stop: () => void };
     expect(watchdog.stop).toHaveBeenCalledTimes(1);
   });

@@ -213,6 +213,7 @@ describe('defaults', () => {
       disconnect: true,
       shutdownMessage: false,
       flushTimeout: 500,
+      platform: 'auto',
     });
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
   });
