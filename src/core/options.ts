@@ -212,10 +212,7 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     );
   }
   const platform = resolvePlatform(orDefault(o.platform, DEFAULTS.platform), proc);
-  const timeout = validateMs(
-    orDefault(o.timeout, platform ? timeoutFor(platform.graceMs) : DEFAULTS.timeout),
-    'timeout',
-  );
+  const timeout = validateMs(orDefault(o.timeout, defaultTimeout(platform, o.delay)), 'timeout');
   // A shorter timeout of your own keeps the platform's delay to a fifth of it.
   const delayDefault = platform ? Math.min(platform.lagMs, timeout / 5) : DEFAULTS.delay;
   const watchdogGrace = platform ? watchdogGraceFor(platform.graceMs) : WATCHDOG_GRACE_MS;
@@ -261,10 +258,21 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     platform,
     watchdogGrace,
     graceWarning:
-      platform && o.timeout !== undefined && timeout + watchdogGrace > platform.graceMs
-        ? `The shutdown's timeout (${timeout} ms, plus the watchdog's ${watchdogGrace} ms) cannot end before ${platform.name}'s SIGKILL, ${platform.graceMs} ms after its ${platform.signal}: lower \`timeout\` or lengthen the platform's grace period.`
+      platform && timeout + watchdogGrace > platform.graceMs
+        ? `The shutdown's timeout (${timeout} ms${o.timeout === undefined ? `: your delay of ${delay} ms, then the hooks' budget` : ''}, plus the watchdog's ${watchdogGrace} ms) cannot end before ${platform.name}'s SIGKILL, ${platform.graceMs} ms after its ${platform.signal}: lower \`${o.timeout === undefined ? 'delay' : 'timeout'}\` or lengthen the platform's grace period.`
         : undefined,
   });
+}
+
+/**
+ * The default `timeout`: the platform's budget (`DEFAULTS.timeout` without one). A `delay` of the
+ * user's that the budget cannot hold comes before it instead of failing at start-up; the grace
+ * warning then says the sequence outlasts the platform.
+ */
+function defaultTimeout(platform: PlatformProfile | null, delay: unknown): number {
+  if (!platform) return DEFAULTS.timeout;
+  const budget = timeoutFor(platform.graceMs);
+  return typeof delay === 'number' && delay >= budget ? delay + budget : budget;
 }
 
 /** The profile `platform` asks for: detected (on the real process only), named, or none. */

@@ -166,13 +166,32 @@ export type PlatformName =
   | 'docker';
 
 /**
+ * Names the platform outright, over detection: a row's name, or `none`. `shutdown-hooks rehearse
+ * --platform` sets it for the service it rehearses; an image can set it for a platform that is not
+ * detected.
+ */
+export const PLATFORM_ENV = 'SHUTDOWN_HOOKS_PLATFORM';
+
+/**
  * The platform this process runs on, from the variables each platform sets (and, for Docker and
- * Podman, the file they put at the root of a container), or null. PM2's `kill_timeout` (or
- * `PM2_KILL_TIMEOUT`) and `PM2_KILL_SIGNAL` replace its row's figures when set.
+ * Podman, the file they put at the root of a container), or null. `SHUTDOWN_HOOKS_PLATFORM` names
+ * one outright. PM2's `kill_timeout` (or `PM2_KILL_TIMEOUT`) and `PM2_KILL_SIGNAL` replace its
+ * row's figures when set.
  */
 export function detectPlatform(
   env: Readonly<Record<string, string | undefined>> = globalThis.process.env,
 ): PlatformProfile | null {
+  const named = env[PLATFORM_ENV];
+  if (named) {
+    if (named === 'none') return null;
+    const row = ROWS.find((r) => r.name === named);
+    if (!row) {
+      throw new TypeError(
+        `Expected ${PLATFORM_ENV} to be 'none' or one of ${ROWS.map((r) => `'${r.name}'`).join(', ')}, got "${named}"`,
+      );
+    }
+    return withEnvironment(row, env, PLATFORM_ENV);
+  }
   for (const row of ROWS) {
     const detectedBy = row.find(env);
     if (detectedBy !== undefined) return withEnvironment(row, env, detectedBy);

@@ -61,6 +61,7 @@ export async function main(argv: readonly string[]): Promise<number> {
 /** The readable report: timeline, requests by outcome, exit, the service's own report, verdict. */
 export function format(r: Rehearsal, lag: number): string {
   const out: string[] = [];
+  if (r.platform) out.push(`Platform: ${r.platform}`, '');
   out.push('Timeline (ms from the start of termination)');
   for (const { ms, what } of r.timeline) out.push(`  ${String(ms).padStart(7)}  ${what}`);
   out.push(
@@ -88,7 +89,7 @@ export function format(r: Rehearsal, lag: number): string {
   if (r.report) {
     out.push(
       '',
-      `The service's report: ${r.report.reason}, exit code ${r.report.exitCode}, ${r.report.durationMs} ms${r.report.timedOut ? ', timed out' : ''}`,
+      `The service's report: ${r.report.reason}, exit code ${r.report.exitCode}, ${r.report.durationMs} ms${r.report.timedOut ? ', timed out' : ''}${r.report.platform ? `, defaults of ${r.report.platform}` : ''}`,
     );
     for (const h of r.report.hooks) out.push(`  ${hookLine(h)}`);
   } else {

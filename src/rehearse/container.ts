@@ -31,6 +31,8 @@ export class ContainerService implements Service {
   readonly #engine: Engine;
   readonly #image: string;
   readonly #id: string;
+  /** The platform's stop signal, sent with `kill`; undefined: the engine's `stop`. */
+  readonly #signal: NodeJS.Signals | undefined;
   readonly #watchers: ChildProcess[] = [];
   #killAt = Number.POSITIVE_INFINITY;
   #pid1: string | null = null;
@@ -38,8 +40,9 @@ export class ContainerService implements Service {
   #removed = false;
 
   /** Follows a container that has started: its output, and its end. */
-  private constructor(engine: Engine, image: string, id: string) {
+  private constructor(engine: Engine, image: string, id: string, signal?: NodeJS.Signals) {
     this.#engine = engine;
+    this.#signal = signal;
     this.#image = image;
     this.#id = id;
     this.label = `a container of ${image} (${engine}, id ${id.slice(0, 12)})`;
@@ -77,6 +80,7 @@ export class ContainerService implements Service {
       readonly image: string;
       readonly pull: boolean;
       readonly args: readonly string[];
+      readonly signal: NodeJS.Signals | undefined;
     },
     env: Record<string, string>,
     reportDir: string,
@@ -117,7 +121,7 @@ export class ContainerService implements Service {
         `the container of ${options.image} did not start: ${(error as Error).message}`,
       );
     }
-    const service = new ContainerService(engine, options.image, id);
+    const service = new ContainerService(engine, options.image, id, options.signal);
     adopt(() => service.remove());
     return service;
   }
@@ -140,6 +144,16 @@ export class ContainerService implements Service {
   }
 
   terminate(_signal: NodeJS.Signals, graceMs: number): string {
+    if (this.#signal) {
+      // A platform's signal, whatever the image's STOPSIGNAL says; SIGKILL at the grace period.
+      this.#killAt = Date.now() + graceMs;
+      void run(this.#engine, ['kill', '--signal', this.#signal, this.#id]).catch(() => {});
+      const timer = setTimeout(() => {
+        void run(this.#engine, ['kill', this.#id]).catch(() => {});
+      }, graceMs);
+      timer.unref();
+      return `${this.#engine} kill --signal ${this.#signal}, then SIGKILL at ${graceMs} ms`;
+    }
     // `stop -t` takes whole seconds: round down, so the kill never comes after the grace period.
     const seconds = Math.max(0, Math.floor(graceMs / 1000));
     this.#killAt = Date.now() + seconds * 1000;

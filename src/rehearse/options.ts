@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { PLATFORMS, type PlatformProfile } from '../core/platform.js';
 import { signalNumber } from '../core/signals.js';
 
 /** The defaults of `shutdown-hooks rehearse`, in one place; docs/deploy.md is checked against it. */
@@ -27,6 +28,8 @@ export const REHEARSE_DEFAULTS = Object.freeze({
   engine: undefined as 'docker' | 'podman' | undefined,
   /** Pull the image before running it (never done otherwise). */
   pull: false,
+  /** A row of PLATFORMS: its signal, grace period and lag replace the three defaults above. */
+  platform: undefined as string | undefined,
 });
 
 export type PreStop =
@@ -46,6 +49,8 @@ export interface RehearseOptions {
   readonly readyTimeout: number;
   readonly preStop: PreStop | undefined;
   readonly json: boolean;
+  /** The platform rehearsed (`--platform`): the service is told it runs there. */
+  readonly platform: PlatformProfile | undefined;
   /** The image to run, with the engine and whether to pull it; `undefined`: a command runs. */
   readonly image:
     | {
@@ -87,6 +92,13 @@ Options (defaults in brackets):
   --grace <ms>           SIGKILL this long after termination begins [${REHEARSE_DEFAULTS.grace}]
   --pre-stop <hook>      sleep:<ms>, http:<path> or (with --image) exec:<command>, run
                          before the signal [none]
+  --platform <name>      stop it as this platform does: its signal (with --image too), grace
+                         period and lag replace the defaults above, and the service is told
+                         it runs there (SHUTDOWN_HOOKS_PLATFORM) [none]:
+${PLATFORMS.map(
+  (row) =>
+    `                           ${row.name.padEnd(12)} ${row.signal.padEnd(8)} grace ${String(row.graceMs).padStart(5)} ms  lag ${row.lagMs} ms`,
+).join('\n')}
   --ready-timeout <ms>   longest wait for readiness [${REHEARSE_DEFAULTS.readyTimeout}]
   --json                 print one JSON object instead of the report
   --image <image>        run a container of this image instead of a command; args after --
@@ -119,7 +131,16 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
   }
   if (image !== undefined && values.signal !== undefined) {
     throw new UsageError(
-      "--signal does not go with --image: the engine sends the image's STOPSIGNAL (SIGTERM unless the image sets another), as Kubernetes does",
+      "--signal does not go with --image: the engine sends the image's STOPSIGNAL (SIGTERM unless the image sets another), as Kubernetes does; --platform sends that platform's signal",
+    );
+  }
+  const platform =
+    values.platform === undefined
+      ? undefined
+      : PLATFORMS.find((row) => row.name === values.platform);
+  if (values.platform !== undefined && !platform) {
+    throw new UsageError(
+      `--platform must be one of ${PLATFORMS.map((row) => row.name).join(', ')}, got "${values.platform}"`,
     );
   }
   const engine = values.engine;
@@ -138,7 +159,7 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
   const ready = values.ready ?? REHEARSE_DEFAULTS.ready;
   if (!ready.startsWith('/'))
     throw new UsageError(`--ready must be a path like /ready, got "${ready}"`);
-  const signal = (values.signal ?? REHEARSE_DEFAULTS.signal).toUpperCase();
+  const signal = (values.signal ?? platform?.signal ?? REHEARSE_DEFAULTS.signal).toUpperCase();
   const named = signal.startsWith('SIG') ? signal : `SIG${signal}`;
   if (signalNumber(named) === 0)
     throw new UsageError(`--signal must be a signal name like SIGTERM, got "${values.signal}"`);
@@ -150,8 +171,8 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
     }
     return n;
   };
-  const lag = number('lag', values.lag, REHEARSE_DEFAULTS.lag, 0);
-  const grace = number('grace', values.grace, REHEARSE_DEFAULTS.grace, 1);
+  const lag = number('lag', values.lag, platform?.lagMs ?? REHEARSE_DEFAULTS.lag, 0);
+  const grace = number('grace', values.grace, platform?.graceMs ?? REHEARSE_DEFAULTS.grace, 1);
   const preStop = values['pre-stop'] === undefined ? undefined : parsePreStop(values['pre-stop']);
   if (preStop?.kind === 'exec' && image === undefined) {
     throw new UsageError('--pre-stop exec:<command> goes with --image: it runs in the container');
@@ -175,6 +196,7 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
     ),
     preStop,
     json: values.json ?? REHEARSE_DEFAULTS.json,
+    platform,
     image: image === undefined ? undefined : { name: image, engine, pull: values.pull ?? false },
     command: positionals,
   };
@@ -200,6 +222,7 @@ function parse(args: readonly string[]) {
       image: { type: 'string' },
       engine: { type: 'string' },
       pull: { type: 'boolean' },
+      platform: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });

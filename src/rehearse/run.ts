@@ -2,6 +2,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { PLATFORM_ENV } from '../core/platform.js';
 import { REPORT_FILE_ENV } from '../core/report-file.js';
 import { signalExitCode } from '../core/signals.js';
 import type { ShutdownReport } from '../core/types.js';
@@ -32,6 +33,8 @@ export { ServiceError } from './service.js';
 /** The one JSON object of `--json`. */
 export interface RehearsalResult {
   readonly verdict: 'pass' | 'fail';
+  /** The platform rehearsed (`--platform`), or null. */
+  readonly platform: string | null;
   readonly requests: {
     readonly sent: number;
     readonly ok: number;
@@ -105,7 +108,11 @@ function startService(
   dir: string,
   adopt: (remove: () => void) => void,
 ): Promise<Service> {
-  const env = { PORT: String(port) };
+  // Told the platform rehearsed, the service takes that platform's defaults.
+  const env: Record<string, string> = {
+    PORT: String(port),
+    ...(options.platform ? { [PLATFORM_ENV]: options.platform.name } : {}),
+  };
   if (!options.image) {
     const reportFile = join(dir, REPORT_FILE);
     const service = new CommandService(options.command, { ...env, [REPORT_FILE_ENV]: reportFile });
@@ -115,7 +122,13 @@ function startService(
   // The service may run as a user other than root: it must be able to write its report.
   chmodSync(dir, 0o777);
   return ContainerService.start(
-    { ...options.image, image: options.image.name, args: options.command },
+    {
+      ...options.image,
+      image: options.image.name,
+      args: options.command,
+      // A platform's own signal; else the image's STOPSIGNAL, through the engine's `stop`.
+      signal: options.platform?.signal,
+    },
     { ...env, [REPORT_FILE_ENV]: `${REPORT_MOUNT}/${REPORT_FILE}` },
     dir,
     adopt,
@@ -215,6 +228,7 @@ async function observe(
     failed === 0 && !killed && !strays && !diagnosed && end.code === 0 && exitMs <= options.grace;
   return {
     verdict: clean ? 'pass' : 'fail',
+    platform: options.platform?.name ?? null,
     requests: { sent: result.sent, ok: result.byKind.ok, failed, byKind: { ...result.byKind } },
     exit: { code: end.code, signal: end.signal, ms: exitMs, killed },
     readiness: { flippedMs: flipped === undefined ? null : flipped - t0 },

@@ -242,3 +242,35 @@ describe('the SHUTDOWN_HOOKS_GRACE warning', () => {
     expect(spy).not.toHaveBeenCalled();
   });
 });
+
+describe('SHUTDOWN_HOOKS_PLATFORM', () => {
+  it('names the platform over detection, or none; an unknown name is refused', () => {
+    expect(detectPlatform({ SHUTDOWN_HOOKS_PLATFORM: 'fly', pm_id: '0' })).toMatchObject({
+      name: 'fly',
+      detectedBy: 'SHUTDOWN_HOOKS_PLATFORM',
+    });
+    expect(
+      detectPlatform({ SHUTDOWN_HOOKS_PLATFORM: 'none', KUBERNETES_SERVICE_HOST: 'x' }),
+    ).toBeNull();
+    expect(() => detectPlatform({ SHUTDOWN_HOOKS_PLATFORM: 'flyio' })).toThrow(
+      /SHUTDOWN_HOOKS_PLATFORM to be 'none' or one of 'pm2'.*got "flyio"/,
+    );
+  });
+});
+
+describe('a delay of your own under a platform', () => {
+  it('longer than the platform budget: the budget comes after it, and the grace warning says so', async () => {
+    expect(await timing({ platform: 'pm2', delay: 5000 })).toMatchObject({
+      startedAt: 5000,
+      deadline: 6300,
+    });
+    const WARNED = Symbol.for('shutdown-hooks.grace-warning.v0');
+    delete (process as unknown as Record<symbol, unknown>)[WARNED];
+    const spy = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    createShutdown({ exit: false, platform: 'pm2', delay: 5000 }).install().uninstall();
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls[0]![0]).toMatch(
+      /timeout \(6300 ms: your delay of 5000 ms, then the hooks' budget, plus the watchdog's 160 ms\).*pm2's SIGKILL, 1600 ms after its SIGINT: lower `delay`/,
+    );
+  });
+});

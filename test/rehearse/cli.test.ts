@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { PLATFORMS } from '../../src/core/platform.js';
 import { REHEARSE_DEFAULTS } from '../../src/rehearse/options.js';
 import { fixture, NODE, runCli as run } from '../support/child.js';
 
@@ -39,6 +40,7 @@ describe('shutdown-hooks rehearse', () => {
     expect(code).toBe(0);
     expect(Object.keys(json)).toEqual([
       'verdict',
+      'platform',
       'requests',
       'exit',
       'readiness',
@@ -256,12 +258,49 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
     expect(r.stdout).toBe('');
   });
 
-  it('prints its options with their defaults on --help', async () => {
+  it('prints its options with their defaults on --help, and the platforms with their figures', async () => {
     const r = await run(['rehearse', '--help']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`--lag <ms>`);
     expect(r.stdout).toContain(`[${REHEARSE_DEFAULTS.lag}]`);
     expect(r.stdout).toContain(`[${REHEARSE_DEFAULTS.grace}]`);
+    for (const row of PLATFORMS) {
+      expect(r.stdout).toMatch(
+        new RegExp(`${row.name} +${row.signal} +grace +${row.graceMs} ms +lag ${row.lagMs} ms`),
+      );
+    }
+  });
+
+  it('--platform pm2 stops the service as PM2 does (SIGINT, SIGKILL at 1600 ms), and the service takes the pm2 defaults', async () => {
+    const r = await run(
+      [
+        'rehearse',
+        '--json',
+        '--rate',
+        '50',
+        '--warmup',
+        '300',
+        '--platform',
+        'pm2',
+        '--',
+        NODE,
+        example('http.mjs'),
+      ],
+      { DELAY_MS: '0' },
+    );
+    const json = JSON.parse(r.stdout);
+    expect(r.code).toBe(0);
+    expect(json.platform).toBe('pm2');
+    expect(json.report).toMatchObject({ platform: 'pm2', reason: 'SIGINT', exitCode: 0 });
+    expect(json.exit).toMatchObject({ code: 0, killed: false });
+    expect(json.exit.ms).toBeLessThan(1600);
+    expect(json.requests.failed).toBe(0);
+  });
+
+  it('--platform with a name it does not know: exit 2, naming the rows', async () => {
+    const r = await run(['rehearse', '--platform', 'flyio', '--', NODE, example('http.mjs')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--platform must be one of pm2, kubernetes, .*docker, got "flyio"/);
   });
 
   it('a command that exits before it is ready: exit 1 with its last output', async () => {

@@ -18,6 +18,7 @@ const PLATFORM_VARIABLES = [
   'RENDER',
   'WATCH_REPORT_DEPENDENCIES',
   'INVOCATION_ID',
+  'SHUTDOWN_HOOKS_PLATFORM',
 ];
 for (const name of PLATFORM_VARIABLES) delete process.env[name];
 if (process.env.NODE_ENV === 'development') delete process.env.NODE_ENV;
