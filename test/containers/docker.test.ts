@@ -156,6 +156,18 @@ describe.skipIf(skip)('rehearse --image', () => {
     expect(code).toBe(0);
   });
 
+  it("--platform fly: the engine sends Fly's SIGINT whatever the image says, and the service takes Fly's defaults", async () => {
+    const { code, json } = await rehearseImage(
+      ['--image', 'sh-test/http', '--platform', 'fly'],
+      5000,
+    );
+    expect(json.platform).toBe('fly');
+    expect(json.report).toMatchObject({ platform: 'fly', reason: 'SIGINT', exitCode: 0 });
+    expect(json.exit.killed).toBe(false);
+    expect(json.requests.failed).toBe(0);
+    expect(code).toBe(0);
+  });
+
   it('fails the shell-form image, naming PID 1 and the fix', async () => {
     const { code, json } = await rehearseImage(['--image', 'sh-test/shell-form']);
     expect(json.container.pid1).toBe('/bin/sh -c node server.mjs');
