@@ -1,8 +1,9 @@
 // Real processes stopped the way each platform stops them: the platform's variables in the
 // environment, its signal, and SIGKILL at its grace period, applied by the test.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type ChildResult, fixture, spawnNode, spawnService } from '../support/child.js';
@@ -107,8 +108,9 @@ describe('stopped the way the platform stops it', () => {
     try {
       await child.ready;
       writeFileSync(app, `import '${service}';\n// changed\n`);
-      // The restarted service says ready again once the first one's shutdown is done.
+      // The report file is written just after the `done` line.
       await child.waitFor(/^done 0 /);
+      for (let i = 0; i < 100 && !existsSync(join(dir, 'report.json')); i++) await sleep(20);
       expect(report()).toMatchObject({ platform: 'development', reason: 'SIGTERM', exitCode: 0 });
     } finally {
       child.proc.kill('SIGKILL');
