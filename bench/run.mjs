@@ -3,6 +3,7 @@
 // for steadier medians.
 import { runCore } from './core/run.mjs';
 import { runDrain } from './drain/run.mjs';
+import { runPm2 } from './platforms/pm2.mjs';
 import { runImageRehearsals } from './rehearse/images.mjs';
 import { runRehearsals } from './rehearse/run.mjs';
 
@@ -10,3 +11,4 @@ await runCore();
 await runDrain();
 await runRehearsals();
 await runImageRehearsals();
+await runPm2();

@@ -1,4 +1,4 @@
-// `node bench/platforms/pm2.mjs`: what real PM2 does to a service on the library's defaults, with
+// `node bench/platforms/pm2.mjs` (and `npm run bench`): what real PM2 does to a service on the library's defaults, with
 // the pm2 profile (found from PM2's pm_id) and without it (`platform: false`, the defaults made for
 // `docker stop`). Cluster mode, 2 instances, no kill_timeout (PM2's 1600 ms). Needs a build.
 
@@ -19,41 +19,45 @@ const ends = (exits) =>
     })
     .join(', ');
 
-const pm2 = new Pm2();
-const rows = [];
-try {
-  for (const [hookMs, label] of [
-    ['300', 'reload, hooks 0.3 s'],
-    ['2500', 'reload, a 2.5 s flush'],
-  ]) {
+export async function runPm2() {
+  const pm2 = new Pm2();
+  const rows = [];
+  try {
+    for (const [hookMs, label] of [
+      ['300', 'reload, hooks 0.3 s'],
+      ['2500', 'reload, a 2.5 s flush'],
+    ]) {
+      for (const [variant, env] of variants) {
+        const r = await reloadUnderLoad(pm2, `reload-${rows.length}`, { ...env, HOOK_MS: hookMs });
+        rows.push([
+          label,
+          variant,
+          `${r.failed} of ${r.sent}`,
+          `${count(r.exits, /SIGKILL/)} of ${r.workers.length}`,
+          ends(r.exits),
+          `${r.reloadMs} ms`,
+        ]);
+      }
+    }
     for (const [variant, env] of variants) {
-      const r = await reloadUnderLoad(pm2, `reload-${rows.length}`, { ...env, HOOK_MS: hookMs });
+      const r = await stopThenDelete(pm2, `twice-${rows.length}`, { ...env, HOOK_MS: '800' });
       rows.push([
-        label,
+        'stop, then delete',
         variant,
-        `${r.failed} of ${r.sent}`,
+        '—',
         `${count(r.exits, /SIGKILL/)} of ${r.workers.length}`,
         ends(r.exits),
-        `${r.reloadMs} ms`,
+        '—',
       ]);
     }
+  } finally {
+    await pm2.close();
   }
-  for (const [variant, env] of variants) {
-    const r = await stopThenDelete(pm2, `twice-${rows.length}`, { ...env, HOOK_MS: '800' });
-    rows.push([
-      'stop, then delete',
-      variant,
-      '—',
-      `${count(r.exits, /SIGKILL/)} of ${r.workers.length}`,
-      ends(r.exits),
-      '—',
-    ]);
-  }
-} finally {
-  await pm2.close();
+  printTable(
+    'PM2 7, cluster mode, 2 workers, no kill_timeout',
+    ['scenario', 'library', 'failed requests', 'SIGKILLed', 'exits (PM2 log)', 'reload took'],
+    rows,
+  );
 }
-printTable(
-  'PM2 7, cluster mode, 2 workers, no kill_timeout',
-  ['scenario', 'library', 'failed requests', 'SIGKILLed', 'exits (PM2 log)', 'reload took'],
-  rows,
-);
+
+if (import.meta.url === `file://${process.argv[1]}`) await runPm2();
