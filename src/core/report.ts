@@ -39,13 +39,18 @@ function activeResources(): Record<string, number> {
   return counts;
 }
 
-/** Says through `debug` which hooks a direct `process.exit()` kept from running or finishing. */
-export function reportDirectExit(code: number, never: string[], cut: string[]): void {
-  if (!log.core.enabled || never.length + cut.length === 0) return;
-  log.core(
-    'process.exit(%d) was called directly; async hooks cannot run. Never started: %s. Cut off while running: %s',
-    code,
-    never.join(', ') || 'none',
-    cut.join(', ') || 'none',
-  );
+/**
+ * Says which hooks a direct `process.exit()` kept from running or finishing. During a shutdown
+ * that is data loss, said on `stderr` (one line, never silent); before one, through `debug`.
+ */
+export function reportDirectExit(
+  code: number,
+  never: string[],
+  cut: string[],
+  stderr: { write(chunk: string): unknown } | undefined,
+): void {
+  if (never.length + cut.length === 0) return;
+  const message = `process.exit(${code}) was called directly; async hooks cannot run. Never started: ${never.join(', ') || 'none'}. Cut off while running: ${cut.join(', ') || 'none'}`;
+  if (stderr) stderr.write(`shutdown-hooks: ${message}\n`);
+  else log.core('%s', message);
 }

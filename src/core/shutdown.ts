@@ -303,11 +303,15 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     void this.#begin(trigger.crash(kind));
   }
 
-  /** A direct `process.exit()` that cuts the hooks short: said through `debug`. */
+  /** A direct `process.exit()`: before a shutdown said through `debug`, during one on stderr. */
   #onExit(code: number): void {
     if (this.#exiting || this.#state === 'stopped') return;
-    const never = this.#state === 'running' ? this.#registry.names() : (this.#run?.pending() ?? []);
-    reportDirectExit(code, never, this.#run?.running() ?? []);
+    if (this.#state === 'running' || !this.#run) {
+      reportDirectExit(code, this.#registry.names(), [], undefined);
+      return;
+    }
+    const stderr = this.#options.process.stderr ?? process.stderr;
+    reportDirectExit(code, this.#run.pending(), this.#run.running(), stderr);
   }
 
   /** An emptied registry gives the process back its default behaviour. */
