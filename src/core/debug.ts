@@ -1,64 +1,135 @@
-import { createRequire } from 'node:module';
 import type { Debugger } from 'debug';
+import { builtin } from './builtin.js';
 
-/** A `debug` logger that loads the `debug` package on its first call, not at import. */
+/** A logger of one `debug` namespace, callable before `debug` itself is loaded. */
 export interface Logger {
   (formatter: string, ...args: unknown[]): void;
-  /** Whether the namespace is enabled (loads `debug` to find out). */
+  /** Whether `DEBUG` enables the namespace. */
   readonly enabled: boolean;
-  /** Where output goes; replaceable as with `debug` itself. */
-  log: (...args: unknown[]) => void;
+  /** Where output goes once `debug` is loaded; replaceable as with `debug` itself. */
+  log: ((...args: unknown[]) => void) | undefined;
 }
 
-// `debug` pulls in tty, net and stream and opens stderr when a logger is created: most of this
-// package's import cost. Loading it on first use keeps `import 'shutdown-hooks'` cheap; the
-// namespaces, DEBUG handling and output are debug's own.
-const load = createRequire(import.meta.url);
-let createDebug: ((namespace: string) => Debugger) | undefined;
+type CreateDebug = (namespace: string) => Debugger;
 
+// `debug` is loaded only when DEBUG is set, with a dynamic import: bundlers and output tracers
+// (esbuild, webpack, Next's) see it, importing this package costs nothing for it, and a `debug`
+// that cannot load (left out of a bundle, or bundled where its own requires fail) leaves the
+// lines to a plain writer instead of breaking the library. Until the import is done, lines wait;
+// at exit, lines still waiting are written plainly.
+let createDebug: CreateDebug | undefined;
+let loading: Promise<void> | undefined;
+let failed = false;
+const waiting: { namespace: string; args: [string, ...unknown[]] }[] = [];
 const instances = new Map<string, Debugger>();
+const outputs = new Map<string, (...args: unknown[]) => void>();
 
-/** Loads `debug` and creates every area's logger at once, so later first uses cost nothing. */
+/** The DEBUG variable; empty when unset or when reading it is refused (Deno without --allow-env). */
+function debugVariable(): string {
+  try {
+    return globalThis.process?.env?.DEBUG ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** Whether `patterns` (DEBUG's syntax: `a:*,-a:b`) enable `namespace`: for lines `debug` cannot take. */
+function matches(namespace: string, patterns: string): boolean {
+  let enabled = false;
+  for (const pattern of patterns.split(/[\s,]+/).filter(Boolean)) {
+    const skip = pattern.startsWith('-');
+    const body = (skip ? pattern.slice(1) : pattern).replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+    if (new RegExp(`^${body.replaceAll('*', '.*')}$`).test(namespace)) {
+      if (skip) return false;
+      enabled = true;
+    }
+  }
+  return enabled;
+}
+
+/**
+ * Starts loading `debug` when DEBUG is set; resolves once it is loaded (or found missing). The
+ * process listeners call it at install, so that it is there by the time a shutdown speaks.
+ */
+export function loadDebug(): Promise<void> {
+  if (loading) return loading;
+  if (!debugVariable()) return Promise.resolve();
+  loading = import('debug').then(
+    (module) => {
+      createDebug = (module.default ?? module) as CreateDebug;
+      flushWaiting();
+    },
+    () => {
+      failed = true;
+      flushWaiting();
+    },
+  );
+  return loading;
+}
+
+/** Writes the lines that still wait for `debug`, plainly and synchronously (at exit). */
+export function flushWaiting(): void {
+  for (const { namespace, args } of waiting.splice(0)) emit(namespace, args);
+}
+
 function instance(namespace: string): Debugger {
   let found = instances.get(namespace);
   if (!found) {
-    createDebug ??= load('debug') as (namespace: string) => Debugger;
-    for (const area of AREAS)
-      instances.set(`shutdown-hooks:${area}`, createDebug(`shutdown-hooks:${area}`));
-    found = instances.get(namespace)!;
+    found = createDebug!(namespace);
+    const output = outputs.get(namespace);
+    if (output) found.log = output;
+    instances.set(namespace, found);
   }
   return found;
 }
 
-function lazy(namespace: string): Logger {
-  let cached: Debugger | undefined;
-  const get = (): Debugger => {
-    cached ??= instance(namespace);
-    return cached;
-  };
-  const logger = ((formatter: string, ...args: unknown[]) => {
-    const d = get();
-    if (d.enabled) d(formatter, ...args);
+function emit(namespace: string, args: [string, ...unknown[]]): void {
+  if (createDebug) {
+    const d = instance(namespace);
+    if (d.enabled) d(...args);
+    return;
+  }
+  if (!matches(namespace, debugVariable())) return;
+  const line = `${namespace} ${builtin('node:util').format(...args)}\n`;
+  const write = outputs.get(namespace);
+  if (write) write(line.trimEnd());
+  else process.stderr.write(line);
+}
+
+function logger(namespace: string): Logger {
+  const logger = ((...args: [string, ...unknown[]]) => {
+    if (createDebug || failed) emit(namespace, args);
+    else if (debugVariable()) {
+      waiting.push({ namespace, args });
+      void loadDebug();
+    }
   }) as Logger;
   Object.defineProperties(logger, {
-    enabled: { get: () => get().enabled },
+    enabled: {
+      get: () =>
+        createDebug ? instance(namespace).enabled : matches(namespace, debugVariable()),
+    },
     log: {
-      get: () => get().log,
-      set: (fn: (...args: unknown[]) => void) => {
-        get().log = fn;
+      get: () => outputs.get(namespace),
+      set: (fn: ((...args: unknown[]) => void) | undefined) => {
+        if (fn) outputs.set(namespace, fn);
+        else outputs.delete(namespace);
+        const loaded = instances.get(namespace);
+        if (loaded) {
+          if (fn) loaded.log = fn;
+          else delete (loaded as Partial<Debugger>).log;
+        }
       },
     },
   });
   return logger;
 }
 
-const AREAS = ['core', 'hooks', 'signals', 'watchdog', 'http'] as const;
-
-/** One logger per area, created once. Enable with `DEBUG=shutdown-hooks:*`. */
+/** One logger per area. Enable with `DEBUG=shutdown-hooks:*`. */
 export const log = {
-  core: lazy('shutdown-hooks:core'),
-  hooks: lazy('shutdown-hooks:hooks'),
-  signals: lazy('shutdown-hooks:signals'),
-  watchdog: lazy('shutdown-hooks:watchdog'),
-  http: lazy('shutdown-hooks:http'),
-} satisfies Record<(typeof AREAS)[number], Logger>;
+  core: logger('shutdown-hooks:core'),
+  hooks: logger('shutdown-hooks:hooks'),
+  signals: logger('shutdown-hooks:signals'),
+  watchdog: logger('shutdown-hooks:watchdog'),
+  http: logger('shutdown-hooks:http'),
+};

@@ -1,6 +1,6 @@
 import type { BroadcastChannel as Channel } from 'node:worker_threads';
 import { builtin } from './builtin.js';
-import { log } from './debug.js';
+import { flushWaiting, loadDebug, log } from './debug.js';
 import type { ResolvedOptions } from './options.js';
 import { registryListener } from './signals.js';
 import { currentThread, isThreadStop, threadChannelName } from './thread.js';
@@ -56,6 +56,8 @@ export class ProcessListeners {
   listen(options: ResolvedOptions): void {
     if (this.active) return;
     this.#options = options;
+    // With DEBUG set, `debug` loads now, so that it is there when the shutdown speaks.
+    void loadDebug();
     const proc = options.process;
     const real = proc === globalThis.process;
     const thread = real ? currentThread() : undefined;
@@ -116,7 +118,11 @@ export class ProcessListeners {
         this.#target.start(trigger.naturalExit(proc.exitCode));
       });
     }
-    add('exit', (code: number) => this.#target.exiting(code));
+    add('exit', (code: number) => {
+      this.#target.exiting(code);
+      // Lines of a `debug` still loading would be lost with the process: written plainly now.
+      flushWaiting();
+    });
     log.core('listening on %s', [...this.#listeners.keys()].join(', '));
   }
 

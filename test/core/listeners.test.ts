@@ -1,7 +1,7 @@
 import { format } from 'node:util';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it } from 'vitest';
-import { log as debugLog } from '../../src/core/debug.js';
+import { log as debugLog, loadDebug } from '../../src/core/debug.js';
 import { createShutdown, ShutdownInProgressError } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 import { harness } from './helpers.js';
@@ -172,8 +172,9 @@ describe('diagnostics', () => {
     createDebug.disable();
   });
 
-  it('names the hooks skipped when process.exit() is called directly', () => {
+  it('names the hooks skipped when process.exit() is called directly', async () => {
     createDebug.enable('shutdown-hooks:*');
+    await loadDebug();
     const lines: string[] = [];
     debugLog.core.log = (...args: unknown[]) => void lines.push(format(...args));
     const { sd, fake } = harness();

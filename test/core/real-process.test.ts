@@ -5,7 +5,7 @@ import { format } from 'node:util';
 import { isMainThread } from 'node:worker_threads';
 import createDebug from 'debug';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { log as debugLog } from '../../src/core/debug.js';
+import { log as debugLog, loadDebug } from '../../src/core/debug.js';
 import { REPORT_FILE_ENV } from '../../src/core/report-file.js';
 import { createShutdown, type ShutdownOptions, type ShutdownReport } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
@@ -175,34 +175,38 @@ describe('other owners of the signals', () => {
   });
 
   // On a main thread: an instance in a worker thread listens to its supervisor, not to signals.
-  it.runIf(isMainThread)('are named through debug at install and when the signal arrives', () => {
-    createDebug.enable('shutdown-hooks:*');
-    const lines: string[] = [];
-    debugLog.signals.log = (...args: unknown[]) => void lines.push(format(...args));
-    function appOwnStop() {}
-    const anonymous = [() => {}][0]!;
-    process.on('SIGUSR2', appOwnStop);
-    process.on('SIGUSR2', anonymous);
-    try {
-      // Nobody else listens to SIGWINCH: nothing is said about it.
-      const sd = real({ signals: ['SIGUSR2', 'SIGWINCH'] });
-      const [ours] = added('SIGUSR2', () => sd.install());
-      const said = (text: string) => lines.filter((line) => line.endsWith(text)).length;
-      // Whatever else listens in this process (the test runner may) is named too.
-      const names = process
-        .listeners('SIGUSR2')
-        .filter((listener) => listener !== ours)
-        .map((listener) => listener.name || 'anonymous');
-      expect(names.slice(-2)).toEqual(['appOwnStop', 'anonymous']);
-      const others = `${names.length} other SIGUSR2 listener(s): ${names.join(', ')}`;
-      expect(said(`at install: ${others}`)).toBe(1);
-      ours!('SIGUSR2');
-      expect(said(`when SIGUSR2 arrived: ${others}`)).toBe(1);
-      expect(sd.state).toBe('draining');
-      expect(lines.filter((line) => line.includes('SIGWINCH'))).toEqual([]);
-    } finally {
-      process.off('SIGUSR2', appOwnStop);
-      process.off('SIGUSR2', anonymous);
-    }
-  });
+  it.runIf(isMainThread)(
+    'are named through debug at install and when the signal arrives',
+    async () => {
+      createDebug.enable('shutdown-hooks:*');
+      await loadDebug();
+      const lines: string[] = [];
+      debugLog.signals.log = (...args: unknown[]) => void lines.push(format(...args));
+      function appOwnStop() {}
+      const anonymous = [() => {}][0]!;
+      process.on('SIGUSR2', appOwnStop);
+      process.on('SIGUSR2', anonymous);
+      try {
+        // Nobody else listens to SIGWINCH: nothing is said about it.
+        const sd = real({ signals: ['SIGUSR2', 'SIGWINCH'] });
+        const [ours] = added('SIGUSR2', () => sd.install());
+        const said = (text: string) => lines.filter((line) => line.endsWith(text)).length;
+        // Whatever else listens in this process (the test runner may) is named too.
+        const names = process
+          .listeners('SIGUSR2')
+          .filter((listener) => listener !== ours)
+          .map((listener) => listener.name || 'anonymous');
+        expect(names.slice(-2)).toEqual(['appOwnStop', 'anonymous']);
+        const others = `${names.length} other SIGUSR2 listener(s): ${names.join(', ')}`;
+        expect(said(`at install: ${others}`)).toBe(1);
+        ours!('SIGUSR2');
+        expect(said(`when SIGUSR2 arrived: ${others}`)).toBe(1);
+        expect(sd.state).toBe('draining');
+        expect(lines.filter((line) => line.includes('SIGWINCH'))).toEqual([]);
+      } finally {
+        process.off('SIGUSR2', appOwnStop);
+        process.off('SIGUSR2', anonymous);
+      }
+    },
+  );
 });
