@@ -66,7 +66,7 @@ export function format(r: Rehearsal, lag: number): string {
   for (const { ms, what } of r.timeline) out.push(`  ${String(ms).padStart(7)}  ${what}`);
   out.push(
     '',
-    `Requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.failed} failed`,
+    `Requests: ${r.requests.sent} sent, ${r.requests.ok} ok, ${r.requests.failed} failed${r.requests.unsent > 0 ? ` (${r.requests.unsent} more were due but never sent)` : ''}`,
   );
   for (const kind of OUTCOMES) {
     const n = r.requests.byKind[kind] ?? 0;

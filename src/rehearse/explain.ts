@@ -13,6 +13,8 @@ export interface Facts {
   readonly end: End;
   readonly killed: boolean;
   readonly byKind: Readonly<Record<Outcome, number>>;
+  /** Requests due at the rate but never sent: every connection still waited for an answer. */
+  readonly unsent: number;
   /** Processes the command started were still running after it exited. */
   readonly strays: boolean;
   readonly exitMs: number;
@@ -113,6 +115,11 @@ export function explain(f: Facts): Explained {
   }
   if (byKind.timeout > 0)
     notes.push(`${byKind.timeout} requests got no answer before the rehearsal ended.`);
+  if (f.unsent > 0) {
+    notes.push(
+      `the load could not keep ${options.rate} requests a second: ${f.unsent} were never sent, as every one of the ${options.connections} connections still waited for an answer (not counted as failures). Raise --connections, or lower --rate, to load the service as intended.`,
+    );
+  }
   return { notes, diagnosed: missed || ignored };
 }
 

@@ -26,6 +26,12 @@ export const OUTCOMES: readonly Outcome[] = [
 
 export interface LoadResult {
   readonly sent: number;
+  /**
+   * Requests the rate asked for but never sent, because every connection still waited for an
+   * answer: the service answered fewer than `rate` a second. Not failures: a client queue is not
+   * the service's doing.
+   */
+  readonly unsent: number;
   readonly byKind: Readonly<Record<Outcome, number>>;
   /** Ms (on the load's clock) of the last `ok` answer, if any. */
   readonly lastOkAt: number | undefined;
@@ -34,7 +40,9 @@ export interface LoadResult {
 /**
  * A steady load: `rate` requests a second over at most `connections` keep-alive sockets (or a
  * fresh connection each, with `keepAlive: false`), until `stop()`; `settled()` then waits for
- * every request sent to end (each bounded by `timeout`).
+ * every request sent to end (each bounded by `timeout`). A request due while every connection
+ * waits for an answer is not sent (and counted as `unsent`): queued in the client, it would reach
+ * the service late, or meet its closed listener and count as refused.
  */
 export class Load {
   readonly #url: URL;
@@ -47,7 +55,9 @@ export class Load {
     number
   >;
   readonly #pending = new Set<http.ClientRequest>();
+  readonly #connections: number;
   #sent = 0;
+  #unsent = 0;
   #lastOkAt: number | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
   #drained: (() => void) | undefined;
@@ -65,6 +75,7 @@ export class Load {
     });
     this.#timeout = options.timeout;
     this.#now = options.now;
+    this.#connections = options.connections;
   }
 
   /** Sends `rate` requests a second, in ticks of 10 ms, until `stop()`. */
@@ -76,7 +87,10 @@ export class Load {
       const now = this.#now();
       due += ((now - last) * rate) / 1000;
       last = now;
-      for (; due >= 1; due -= 1) this.#send();
+      for (; due >= 1; due -= 1) {
+        if (this.#pending.size < this.#connections) this.#send();
+        else this.#unsent += 1;
+      }
     }, tick);
   }
 
@@ -100,7 +114,12 @@ export class Load {
   }
 
   result(): LoadResult {
-    return { sent: this.#sent, byKind: { ...this.#byKind }, lastOkAt: this.#lastOkAt };
+    return {
+      sent: this.#sent,
+      unsent: this.#unsent,
+      byKind: { ...this.#byKind },
+      lastOkAt: this.#lastOkAt,
+    };
   }
 
   #send(): void {

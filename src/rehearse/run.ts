@@ -39,6 +39,8 @@ export interface RehearsalResult {
     readonly sent: number;
     readonly ok: number;
     readonly failed: number;
+    /** Due at the rate but never sent: the service answered fewer (see `Load`). */
+    readonly unsent: number;
     readonly byKind: Record<string, number>;
   };
   /** How the service ended; `ms` from the start of termination (the preStop, else the signal). */
@@ -220,6 +222,7 @@ async function observe(
     end,
     killed,
     byKind: result.byKind,
+    unsent: result.unsent,
     strays,
     exitMs,
     report,
@@ -229,7 +232,13 @@ async function observe(
   return {
     verdict: clean ? 'pass' : 'fail',
     platform: options.platform?.name ?? null,
-    requests: { sent: result.sent, ok: result.byKind.ok, failed, byKind: { ...result.byKind } },
+    requests: {
+      sent: result.sent,
+      ok: result.byKind.ok,
+      failed,
+      unsent: result.unsent,
+      byKind: { ...result.byKind },
+    },
     exit: { code: end.code, signal: end.signal, ms: exitMs, killed },
     readiness: { flippedMs: flipped === undefined ? null : flipped - t0 },
     report,

@@ -297,6 +297,35 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
     expect(json.requests.failed).toBe(0);
   });
 
+  it('does not queue what the service cannot take: requests beyond the connections are unsent, not refused, and a note says so', async () => {
+    const r = await run(
+      [
+        'rehearse',
+        '--json',
+        ...quick,
+        '--rate',
+        '100',
+        '--connections',
+        '2',
+        '--',
+        NODE,
+        example('http.mjs'),
+      ],
+      { DELAY_MS: '1200' },
+    );
+    const json = JSON.parse(r.stdout);
+    // 2 connections of 100 ms answers carry 20 a second: most of the 100 asked are never sent.
+    expect(json.requests.unsent).toBeGreaterThan(json.requests.sent);
+    expect(json.requests.failed).toBe(0);
+    expect(json.notes).toEqual([
+      expect.stringMatching(
+        /^the load could not keep 100 requests a second: \d+ were never sent, as every one of the 2 connections/,
+      ),
+    ]);
+    expect(json.verdict).toBe('pass');
+    expect(r.code).toBe(0);
+  });
+
   it('--platform with a name it does not know: exit 2, naming the rows', async () => {
     const r = await run(['rehearse', '--platform', 'flyio', '--', NODE, example('http.mjs')]);
     expect(r.code).toBe(2);
