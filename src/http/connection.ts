@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { log } from '../core/debug.js';
 
 /**
  * One HTTP/1 connection (plain or TLS) and what is in flight on it, with the two rules of its
@@ -75,4 +76,23 @@ export function isEventStream(req: IncomingMessage, res: ServerResponse): boolea
   const type = res.getHeader('content-type');
   if (typeof type === 'string' && type.startsWith('text/event-stream')) return true;
   return req.headers.accept?.includes('text/event-stream') === true;
+}
+
+/**
+ * Whether a response in flight stays open by design: an event stream, or a request that the
+ * drain's `longLived` option picks out (a predicate that throws picks nothing).
+ */
+export function longLivedKind(
+  req: IncomingMessage,
+  res: ServerResponse,
+  longLived: ((request: IncomingMessage) => boolean) | undefined,
+): 'event-stream' | 'long-lived' | undefined {
+  if (isEventStream(req, res)) return 'event-stream';
+  if (!longLived) return undefined;
+  try {
+    return longLived(req) ? 'long-lived' : undefined;
+  } catch (error) {
+    log.http('longLived failed: %O', error);
+    return undefined;
+  }
 }

@@ -145,7 +145,7 @@ function timeoutAdvice(tracker: ConnectionTracker | undefined): string {
   if (open && open.busy > 0) {
     parts.push(`${plural(open.busy, 'connection')} with a request in flight`);
     advice.push(
-      "give requests more time after the delay: a longer `timeout` (the instance's or the drain's) or a shorter `delay`",
+      "give requests more time after the delay: a longer `timeout` (the instance's or the drain's) or a shorter `delay`; a request that stays open by design (long-polling) is picked out with `longLived` and handed to `onUpgraded`",
     );
   }
   if (open && open.longLived > 0) {

@@ -27,6 +27,13 @@ export type LongLivedConnection =
       readonly socket: Duplex;
       readonly request: IncomingMessage;
       readonly response: ServerResponse;
+    }
+  | {
+      /** A response the `longLived` option picked out: a long-poll, a streamed download. */
+      readonly kind: 'long-lived';
+      readonly socket: Duplex;
+      readonly request: IncomingMessage;
+      readonly response: ServerResponse;
     };
 
 export interface DrainOptions {
@@ -65,6 +72,14 @@ export interface DrainOptions {
    */
   readonly onUpgraded?: (connection: LongLivedConnection) => void | Promise<void>;
   /**
+   * Picks out the requests that stay open by design without being an upgrade: long-polling
+   * (Socket.IO's and engine.io's polling transport), streamed responses. Those still open when the
+   * drain begins (or that arrive during it) are handed to `onUpgraded` as `'long-lived'`, or
+   * ended with `res.end()` without it, instead of holding the drain to its deadline.
+   * @default none: only upgrades and `text/event-stream` responses are long-lived
+   */
+  readonly longLived?: (request: IncomingMessage) => boolean;
+  /**
    * Name of the hook in the report.
    * @default 'drain http' (or https, http2)
    */
@@ -94,6 +109,7 @@ export const DRAIN_KEYS: Readonly<Record<keyof DrainOptions, true>> = Object.fre
   delay: true,
   idleGrace: true,
   onUpgraded: true,
+  longLived: true,
   name: true,
   shutdown: true,
 });
@@ -107,6 +123,7 @@ export interface ResolvedDrainOptions {
   readonly delay: number | undefined;
   readonly idleGrace: number;
   readonly onUpgraded: DrainOptions['onUpgraded'];
+  readonly longLived: DrainOptions['longLived'];
   readonly name: string | undefined;
   /** The instance to register on, the process-wide one unless given. */
   readonly shutdown: Shutdown;
@@ -137,6 +154,10 @@ export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
       o.onUpgraded === undefined
         ? undefined
         : validateFunction<NonNullable<DrainOptions['onUpgraded']>>(o.onUpgraded, 'onUpgraded'),
+    longLived:
+      o.longLived === undefined
+        ? undefined
+        : validateFunction<NonNullable<DrainOptions['longLived']>>(o.longLived, 'longLived'),
     name: o.name === undefined ? undefined : validateName(o.name, 'name'),
     shutdown: shutdownOption(o.shutdown),
   };

@@ -4,7 +4,7 @@ import type { Server, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { log } from '../core/debug.js';
-import { Connection, isEventStream } from './connection.js';
+import { Connection, longLivedKind } from './connection.js';
 import type { LongLivedConnection } from './options.js';
 import { isHttp2Server, isTlsServer } from './server.js';
 
@@ -19,6 +19,7 @@ type Tagged<T> = T & { [kConn]?: Connection; [kDraining]?: true };
 export interface TrackerOptions {
   readonly idleGrace: number;
   readonly onUpgraded: ((connection: LongLivedConnection) => void | Promise<void>) | undefined;
+  readonly longLived?: ((request: IncomingMessage) => boolean) | undefined;
 }
 
 /**
@@ -87,7 +88,7 @@ export class ConnectionTracker {
       if (conn.upgraded) continue;
       if (conn.inflight > 0) {
         conn.markClose();
-        this.#maybeEventStream(conn);
+        this.#maybeLongLived(conn);
       } else conn.checkIdle(this.#options.idleGrace);
     }
     for (const session of this.#sessions) this.#closeSession(session);
@@ -122,7 +123,7 @@ export class ConnectionTracker {
     for (const conn of this.#conns) {
       if (conn.upgraded) continue;
       if (conn.inflight === 0) quiet += 1;
-      else if (isEventStream(conn.lastReq!, conn.lastRes!)) longLived += 1;
+      else if (longLivedKind(conn.lastReq!, conn.lastRes!, this.#options.longLived)) longLived += 1;
       else busy += 1;
     }
     return { busy, longLived, quiet, sessions: this.#sessions.size };
@@ -198,6 +199,12 @@ export class ConnectionTracker {
     if (this.#draining) {
       (req as Tagged<IncomingMessage>)[kDraining] = true;
       conn.markClose();
+      // A long-poll that arrives during the drain is handed over once its handler has run.
+      if (this.#options.longLived) {
+        setImmediate(() => {
+          if (conn.lastRes === res) this.#maybeLongLived(conn);
+        });
+      }
     }
   }
 
@@ -233,12 +240,12 @@ export class ConnectionTracker {
   }
 
   /** For a connection with a request in flight, so with a latest request and response. */
-  #maybeEventStream(conn: Connection): void {
-    const req = conn.lastReq!;
-    const res = conn.lastRes!;
-    if (isEventStream(req, res)) {
-      this.#handOver({ kind: 'event-stream', socket: conn.socket, request: req, response: res });
-    }
+  #maybeLongLived(conn: Connection): void {
+    const request = conn.lastReq!;
+    const response = conn.lastRes!;
+    if (response.writableEnded) return;
+    const kind = longLivedKind(request, response, this.#options.longLived);
+    if (kind) this.#handOver({ kind, socket: conn.socket, request, response });
   }
 
   #closeSession(session: Http2Session): void {
@@ -251,8 +258,8 @@ export class ConnectionTracker {
   #handOver(connection: LongLivedConnection): void {
     const { onUpgraded } = this.#options;
     if (!onUpgraded) {
-      if (connection.kind === 'event-stream') connection.response.end();
-      else connection.socket.end();
+      if (connection.kind === 'upgrade') connection.socket.end();
+      else connection.response.end();
       return;
     }
     try {

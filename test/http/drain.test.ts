@@ -337,3 +337,87 @@ describe("drainHttp: the server's 'close' event", () => {
     expect(count()).toBe(0);
   });
 });
+
+describe('drainHttp: longLived', () => {
+  /** A server whose /poll holds its response open (a long-poll) until the drain ends it. */
+  async function polling(sd: ReturnType<typeof make>, options: Parameters<typeof drainHttp>[1]) {
+    const server = http.createServer((req, res) => {
+      if (req.url === '/poll') res.writeHead(200, { 'Content-Type': 'text/plain' });
+      else res.end('ok');
+    });
+    drainHttp(server, { shutdown: sd, ...options });
+    const port = await listening(server);
+    const body = new Promise<string>((resolve, reject) => {
+      http
+        .get({ port, host: '127.0.0.1', path: '/poll' }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (chunk: string) => {
+            text += chunk;
+          });
+          res.on('end', () => resolve(text));
+        })
+        .on('error', reject);
+    });
+    // The long-poll is in flight before the shutdown. (In an object: an async function returning
+    // the promise itself would wait for it.)
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    return { body };
+  }
+
+  it('hands a long-poll to onUpgraded as long-lived, and the drain ends with it, not at its deadline', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 3000 });
+    const seen: string[] = [];
+    const { body } = await polling(sd, {
+      longLived: (req) => req.url === '/poll',
+      onUpgraded: (connection) => {
+        seen.push(`${connection.kind} ${connection.request.url}`);
+        if (connection.kind === 'long-lived') connection.response.end('bye');
+      },
+    });
+    const report = await sd.shutdown();
+    expect(seen).toEqual(['long-lived /poll']);
+    expect(await body).toBe('bye');
+    expect(report.hooks[0]!.status).toBe('ok');
+    expect(report.durationMs).toBeLessThan(1000);
+  });
+
+  it('without onUpgraded, ends it with res.end()', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 3000 });
+    const { body } = await polling(sd, { longLived: (req) => req.url === '/poll' });
+    const report = await sd.shutdown();
+    expect(await body).toBe('');
+    expect(report.hooks[0]!.status).toBe('ok');
+  });
+
+  it('without longLived, the long-poll holds the drain to its deadline, and the message says what to do', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1200 });
+    sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
+    const { body } = await polling(sd, {});
+    const report = await sd.shutdown();
+    expect(report.hooks[0]!.status).toBe('timeout');
+    expect((report.hooks[0]!.error as Error).message).toMatch(
+      /1 connection with a request in flight.*picked out with `longLived`/,
+    );
+    // Destroyed at the deadline.
+    await expect(body).rejects.toThrow();
+  });
+
+  it('a predicate that throws picks nothing, and the drain goes on', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 600 });
+    const { body } = await polling(sd, {
+      longLived: () => {
+        throw new Error('bug in the predicate');
+      },
+    });
+    const report = await sd.shutdown();
+    expect(report.hooks[0]!.status).toBe('timeout');
+    await expect(body).rejects.toThrow();
+  });
+
+  it('is refused when it is not a function', () => {
+    const sd = make();
+    expect(() =>
+      drainHttp(http.createServer(), { shutdown: sd, longLived: '/poll' as never }),
+    ).toThrow(/`longLived`/);
+  });
+});
