@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // `npm run mutate` (scripts/mutate.mjs) sets SHUTDOWN_HOOKS_MUTATE=1: Stryker then runs, against
 // each mutant, the tests that reach src/. The in-process layers import it directly; the
 // real-process tests' children load it too (test/support/mutation-setup.ts). Left out there: the
-// tests of the packed package and of NestJS 10, which install dist/ elsewhere, and the cluster
+// tests that install the built package elsewhere (NestJS 10, bundlers), and the cluster
 // rehearsal, whose path (a worker whose parent goes) the supervise tests cover.
 const mutating = process.env.SHUTDOWN_HOOKS_MUTATE === '1';
 
@@ -15,7 +15,11 @@ export default defineConfig({
         )
       : ['test/**/*.test.ts'],
     exclude: mutating
-      ? ['test/nestjs/nest10.process.test.ts', 'test/process/cluster.process.test.ts']
+      ? [
+          'test/nestjs/nest10.process.test.ts',
+          'test/core/bundlers.process.test.ts',
+          'test/process/cluster.process.test.ts',
+        ]
       : [],
     setupFiles: [
       'test/support/no-platform.ts',
