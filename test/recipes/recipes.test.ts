@@ -291,6 +291,63 @@ describe('WebSocket with ws', () => {
   });
 });
 
+/** What the tests use of socket.io-client. */
+interface IoClient {
+  connected: boolean;
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  emit(
+    event: string,
+    payload: object,
+    ack: (reply: { id: number; by: number; retry?: true }) => void,
+  ): unknown;
+  close(): unknown;
+}
+
+describe.each([
+  ['WebSocket', ['websocket']],
+  ['long-polling', ['polling']],
+])('Socket.IO over %s', (_name, transports) => {
+  it('every event the server took is answered (done, or "retry" once closing) before the clients go; exit 0', async () => {
+    const { child, url } = await serve('socketio.mjs', {});
+    const { io } = createRequire(join(installed, 'package.json'))('socket.io-client') as {
+      io: (url: string, options: object) => IoClient;
+    };
+    const client = io(url, { transports, reconnection: false });
+    await new Promise((resolve) => client.on('connect', resolve));
+    const acked = new Set<number>();
+    const retried: number[] = [];
+    let sent = 0;
+    // Orders of 200 ms every 10 ms: about twenty in the handlers at any moment.
+    const sending = setInterval(() => {
+      if (!client.connected) return;
+      const id = sent++;
+      client.emit('order', { id, ms: 200 }, (reply) => {
+        if (reply.by !== child.proc.pid) return;
+        acked.add(reply.id);
+        if (reply.retry) retried.push(reply.id);
+      });
+    }, 10);
+    try {
+      await child.waitFor('received 30');
+      child.proc.kill('SIGTERM');
+      const r = await child.result;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe('');
+      const received = r.lines
+        .filter((l) => l.startsWith('received '))
+        .map((l) => Number(l.slice(9)));
+      expect(received.length).toBeGreaterThan(30);
+      // Every event the server took was answered: no ack lost. Those it took once closing were
+      // answered "retry", for the client to send elsewhere; the rest were done.
+      expect(received.filter((id) => !acked.has(id))).toEqual([]);
+      expect(acked.size - retried.length).toBeGreaterThan(30);
+    } finally {
+      clearInterval(sending);
+      client.close();
+    }
+  });
+});
+
 describe('pino through a transport', () => {
   it('the last line written during the shutdown is in the file after exit', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-pino-'));
