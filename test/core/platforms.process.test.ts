@@ -95,26 +95,31 @@ describe('stopped the way the platform stops it', () => {
     expect(report()).toMatchObject({ platform: 'development', reason: 'SIGUSR2', exitCode: 0 });
   });
 
-  it('node --watch: a change restarts the service after its hooks ran, on the development budget', async () => {
-    const app = join(dir, 'app.mjs');
-    const service = pathToFileURL(fixture('service.mjs')).href;
-    writeFileSync(app, `import '${service}';\n`);
-    const child = spawnNode(['--watch', app], {
-      env: {
-        SERVICE: JSON.stringify({ hooks: [{ name: 'h', does: 'wait:100' }] }),
-        SHUTDOWN_HOOKS_REPORT_FILE: join(dir, 'report.json'),
-      },
-    });
-    try {
-      await child.ready;
-      writeFileSync(app, `import '${service}';\n// changed\n`);
-      // The report file is written just after the `done` line.
-      await child.waitFor(/^done 0 /);
-      for (let i = 0; i < 100 && !existsSync(join(dir, 'report.json')); i++) await sleep(20);
-      expect(report()).toMatchObject({ platform: 'development', reason: 'SIGTERM', exitCode: 0 });
-    } finally {
-      child.proc.kill('SIGKILL');
-      await child.result;
-    }
-  });
+  // Under `npm run mutate` the children preload the sources through module hooks, which Node's
+  // watch mode does not carry over to the process it restarts: the test applies to the build only.
+  it.skipIf(process.env.SHUTDOWN_HOOKS_MUTATE === '1')(
+    'node --watch: a change restarts the service after its hooks ran, on the development budget',
+    async () => {
+      const app = join(dir, 'app.mjs');
+      const service = pathToFileURL(fixture('service.mjs')).href;
+      writeFileSync(app, `import '${service}';\n`);
+      const child = spawnNode(['--watch', app], {
+        env: {
+          SERVICE: JSON.stringify({ hooks: [{ name: 'h', does: 'wait:100' }] }),
+          SHUTDOWN_HOOKS_REPORT_FILE: join(dir, 'report.json'),
+        },
+      });
+      try {
+        await child.ready;
+        writeFileSync(app, `import '${service}';\n// changed\n`);
+        // The report file is written just after the `done` line.
+        await child.waitFor(/^done 0 /);
+        for (let i = 0; i < 100 && !existsSync(join(dir, 'report.json')); i++) await sleep(20);
+        expect(report()).toMatchObject({ platform: 'development', reason: 'SIGTERM', exitCode: 0 });
+      } finally {
+        child.proc.kill('SIGKILL');
+        await child.result;
+      }
+    },
+  );
 });
