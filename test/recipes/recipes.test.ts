@@ -19,7 +19,7 @@ import { findPostgres, findRedis, Postgres, Redis, skipReason } from './services
 const recipes = fileURLToPath(new URL('../../examples/recipes/', import.meta.url));
 let installed: string;
 beforeAll(() => {
-  const files = readdirSync(recipes).filter((file) => file.endsWith('.mjs'));
+  const files = readdirSync(recipes).filter((file) => /\.(mjs|proto)$/.test(file));
   installed = installAside(
     'recipes',
     recipes,
@@ -347,6 +347,88 @@ describe.each([
     }
   });
 });
+
+describe('gRPC with @grpc/grpc-js', () => {
+  it('unary calls in flight at SIGTERM succeed, a server stream ends cleanly, the hook is ok; exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-grpc-'));
+    const reportFile = join(dir, 'report.json');
+    const child = spawnNode([recipe('grpc.mjs')], {
+      // A delay, as behind a load balancer: a call sent just before the signal still arrives
+      // before the server stops taking calls.
+      env: { PORT: '0', DELAY_MS: '300', SHUTDOWN_HOOKS_REPORT_FILE: reportFile },
+    });
+    try {
+      await child.waitFor(/^listening on /);
+      const address = /^listening on (\S+)/m.exec(child.output())![1]!;
+      const load = createRequire(join(installed, 'package.json'));
+      const grpc = load('@grpc/grpc-js') as Grpc;
+      const protoLoader = load('@grpc/proto-loader') as { loadSync(file: string): unknown };
+      const { orders } = grpc.loadPackageDefinition(
+        protoLoader.loadSync(join(installed, 'orders.proto')),
+      ) as { orders: { Orders: new (address: string, credentials: unknown) => OrdersClient } };
+      const client = new orders.Orders(address, grpc.credentials.createInsecure());
+      // A server stream, open for the whole test.
+      const stream = client.Watch({ id: 0, ms: 0 });
+      let received = 0;
+      stream.on('data', () => {
+        received += 1;
+      });
+      const streamEnd = new Promise<number>((resolve) => {
+        stream.on('status', (status: { code: number }) => resolve(status.code));
+      });
+      stream.on('error', () => {});
+      // Unary calls of 200 ms, one every 20 ms; those started before the signal must succeed.
+      type Call = { before: boolean; code: Promise<number> };
+      const calls: Call[] = [];
+      let signalled = false;
+      const place = () => {
+        const code = new Promise<number>((resolve) => {
+          client.Place({ id: calls.length, ms: 200 }, (error: { code: number } | null) =>
+            resolve(error ? error.code : 0),
+          );
+        });
+        calls.push({ before: !signalled, code });
+      };
+      const timer = setInterval(place, 20);
+      while (received < 5) await sleep(20);
+      await sleep(300);
+      child.proc.kill('SIGTERM');
+      signalled = true;
+      const r = await child.result;
+      clearInterval(timer);
+      const before = await Promise.all(calls.filter((c) => c.before).map((c) => c.code));
+      expect(before.length).toBeGreaterThan(10);
+      expect(before.filter((code) => code !== 0)).toEqual([]);
+      expect(await streamEnd).toBe(grpc.status.OK);
+      expect(r.code).toBe(0);
+      const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+      expect(report.hooks).toMatchObject([{ name: 'grpc', status: 'ok' }]);
+      client.close();
+    } finally {
+      child.proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** What the test uses of @grpc/grpc-js. */
+interface Grpc {
+  loadPackageDefinition(definition: unknown): unknown;
+  credentials: { createInsecure(): unknown };
+  status: { OK: number };
+}
+
+/** What the test uses of the generated Orders client. */
+interface OrdersClient {
+  Watch(order: { id: number; ms: number }): {
+    on(event: string, listener: (...args: never[]) => void): unknown;
+  };
+  Place(
+    order: { id: number; ms: number },
+    callback: (error: { code: number } | null) => void,
+  ): unknown;
+  close(): void;
+}
 
 describe('pino through a transport', () => {
   it('the last line written during the shutdown is in the file after exit', async () => {
