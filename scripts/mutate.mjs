@@ -21,6 +21,8 @@ const run = spawnSync(node22(), [stryker, 'run', ...process.argv.slice(2)], {
 if (run.status !== 0) process.exit(run.status ?? 1);
 
 // Per-folder scores, the way Stryker counts them: killed and timed-out mutants over all valid ones.
+// A dry run (--dryRunOnly) tests no mutant and writes no report.
+if (process.argv.includes('--dryRunOnly')) process.exit(0);
 const report = JSON.parse(readFileSync(join(root, 'reports', 'mutation', 'mutation.json'), 'utf8'));
 const folders = new Map();
 for (const [file, { mutants }] of Object.entries(report.files)) {
