@@ -106,8 +106,7 @@ function logger(namespace: string): Logger {
   }) as Logger;
   Object.defineProperties(logger, {
     enabled: {
-      get: () =>
-        createDebug ? instance(namespace).enabled : matches(namespace, debugVariable()),
+      get: () => (createDebug ? instance(namespace).enabled : matches(namespace, debugVariable())),
     },
     log: {
       get: () => outputs.get(namespace),

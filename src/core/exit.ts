@@ -66,3 +66,24 @@ export function validateExitCode(value: unknown): number {
   }
   return value;
 }
+
+/**
+ * Ends the process as the `exit` option says: `true` exits with `code` once stdout and stderr are
+ * flushed (at most `flushMs`; 0 exits at once), after `beforeExit`; a function receives the code;
+ * `false` leaves the process alone.
+ */
+export async function endProcess(
+  exit: boolean | ((code: number) => void),
+  code: number,
+  flushMs: number,
+  beforeExit: () => void,
+): Promise<void> {
+  if (exit === false) return;
+  if (typeof exit === 'function') {
+    exit(code);
+    return;
+  }
+  if (flushMs > 0) await flushStdio(flushMs);
+  beforeExit();
+  process.exit(code);
+}

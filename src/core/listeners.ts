@@ -2,6 +2,7 @@ import type { BroadcastChannel as Channel } from 'node:worker_threads';
 import { builtin } from './builtin.js';
 import { flushWaiting, loadDebug, log } from './debug.js';
 import type { ResolvedOptions } from './options.js';
+import { announcePlatform } from './platform-options.js';
 import { registryListener } from './signals.js';
 import { currentThread, isThreadStop, threadChannelName } from './thread.js';
 import { type Trigger, trigger } from './trigger.js';
@@ -88,6 +89,8 @@ export class ProcessListeners {
       }
     }
     if (real && !thread && log.signals.enabled) this.reportOtherOwners('at install');
+    // Which platform's defaults apply, and the grace warning when they cannot be kept.
+    if (real) announcePlatform(options);
     if (real && options.disconnect && process.channel) {
       this.#ppid = process.ppid;
       // First: a cluster worker's own listener exits the process at once.

@@ -1,18 +1,21 @@
 import {
-  detectPlatform,
   PLATFORMS,
   type PlatformName,
   type PlatformProfile,
-  platformNamed,
-  repeatsSignal,
   timeoutFor,
   watchdogGraceFor,
 } from './platform.js';
+import {
+  graceWarning,
+  platformTimeout,
+  resolvePlatform,
+  withoutRepeated,
+  withSignal,
+} from './platform-options.js';
 import { validateSignals } from './signals.js';
 import type { ProcessLike } from './types.js';
 import {
   describe,
-  didYouMean,
   optionKeys,
   validateBoolean,
   validateFunction,
@@ -212,7 +215,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     );
   }
   const platform = resolvePlatform(orDefault(o.platform, DEFAULTS.platform), proc);
-  const timeout = validateMs(orDefault(o.timeout, defaultTimeout(platform, o.delay)), 'timeout');
+  const timeout = validateMs(
+    orDefault(o.timeout, platform ? platformTimeout(platform, o.delay) : DEFAULTS.timeout),
+    'timeout',
+  );
   // A shorter timeout of your own keeps the platform's delay to a fifth of it.
   const delayDefault = platform ? Math.min(platform.lagMs, timeout / 5) : DEFAULTS.delay;
   const watchdogGrace = platform ? watchdogGraceFor(platform.graceMs) : WATCHDOG_GRACE_MS;
@@ -225,14 +231,10 @@ export function resolveOptions(input: unknown): ResolvedOptions {
   }
   return Object.freeze({
     signals:
-      o.signals === undefined
-        ? withSignal(DEFAULTS.signals, platform?.signal)
-        : validateSignals(o.signals),
+      o.signals === undefined ? withSignal(DEFAULTS.signals, platform) : validateSignals(o.signals),
     forceSignals:
       o.forceSignals === undefined
-        ? DEFAULTS.forceSignals.filter(
-            (signal) => !(platform && repeatsSignal(platform) && signal === platform.signal),
-          )
+        ? withoutRepeated(DEFAULTS.forceSignals, platform)
         : validateSignals(o.forceSignals, 'forceSignals'),
     signalExitCodes:
       o.signalExitCodes === undefined
@@ -257,45 +259,12 @@ export function resolveOptions(input: unknown): ResolvedOptions {
     process: proc,
     platform,
     watchdogGrace,
-    graceWarning:
-      platform && timeout + watchdogGrace > platform.graceMs
-        ? `The shutdown's timeout (${timeout} ms${o.timeout === undefined ? `: your delay of ${delay} ms, then the hooks' budget` : ''}, plus the watchdog's ${watchdogGrace} ms) cannot end before ${platform.name}'s SIGKILL, ${platform.graceMs} ms after its ${platform.signal}: lower \`${o.timeout === undefined ? 'delay' : 'timeout'}\` or lengthen the platform's grace period.`
-        : undefined,
+    graceWarning: graceWarning(
+      platform,
+      { timeout, delay, watchdogGrace },
+      o.timeout !== undefined,
+    ),
   });
-}
-
-/**
- * The default `timeout`: the platform's budget (`DEFAULTS.timeout` without one). A `delay` of the
- * user's that the budget cannot hold comes before it instead of failing at start-up; the grace
- * warning then says the sequence outlasts the platform.
- */
-function defaultTimeout(platform: PlatformProfile | null, delay: unknown): number {
-  if (!platform) return DEFAULTS.timeout;
-  const budget = timeoutFor(platform.graceMs);
-  return typeof delay === 'number' && delay >= budget ? delay + budget : budget;
-}
-
-/** The profile `platform` asks for: detected (on the real process only), named, or none. */
-function resolvePlatform(value: unknown, proc: ProcessLike): PlatformProfile | null {
-  if (value === false) return null;
-  if (value === 'auto') return proc === globalThis.process ? detectPlatform() : null;
-  const names = PLATFORMS.map((row) => row.name);
-  if (typeof value !== 'string' || !names.includes(value)) {
-    throw new TypeError(
-      `Expected \`platform\` to be 'auto', false or one of ${names.map((n) => `'${n}'`).join(', ')}, got ${describe(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
-    );
-  }
-  return platformNamed(value, proc === globalThis.process ? globalThis.process.env : {})!;
-}
-
-/** `signals` with `signal` added when it is not there already. */
-function withSignal(
-  signals: readonly NodeJS.Signals[],
-  signal: NodeJS.Signals | undefined,
-): readonly NodeJS.Signals[] {
-  return signal === undefined || signals.includes(signal)
-    ? signals
-    : Object.freeze([...signals, signal]);
 }
 
 const HANDLE_ERRORS_KEYS = Object.freeze(['uncaughtException', 'unhandledRejection']);

@@ -3,35 +3,26 @@ import { EventEmitter } from 'eventemitter3';
 import { printCrash } from './crash.js';
 import { log } from './debug.js';
 import { ShutdownInProgressError, ShutdownStartedError } from './errors.js';
-import { flushStdio } from './exit.js';
+import { endProcess } from './exit.js';
 import { ProcessListeners } from './listeners.js';
-import {
-  DEFAULTS,
-  type ResolvedOptions,
-  resolveOptions,
-  SHUTDOWN_OPTION_KEYS,
-  type ShutdownOptions,
-} from './options.js';
-import { announcePlatform } from './platform-notice.js';
+import type { ResolvedOptions, ShutdownOptions } from './options.js';
 import { Readiness } from './readiness.js';
 import { createEntry, Registry } from './registry.js';
 import { buildReport, reportDirectExit } from './report.js';
 import { writeReportFile } from './report-file.js';
 import type { Emit } from './result.js';
 import { ShutdownRun } from './run.js';
+import { Settings } from './settings.js';
 import { repeatForces, signalExitCode } from './signals.js';
 import { exitCodeOf, type ManualShutdownOptions, type Trigger, trigger } from './trigger.js';
 import type { Hook, HookOptions, ShutdownEvents, ShutdownReport, ShutdownState } from './types.js';
-import { validateOptions } from './validate.js';
 
 /**
  * An isolated shutdown registry with its own listeners, flag, signal and report. The module-level
  * functions of `shutdown-hooks` act on one shared instance of this class.
  */
 export class Shutdown extends EventEmitter<ShutdownEvents> {
-  #input: ShutdownOptions;
-  /** Resolved on first use, so that creating the default instance at import reads no environment. */
-  #resolved: ResolvedOptions | undefined;
+  readonly #settings: Settings;
   readonly #registry = new Registry();
   readonly #controller = new AbortController();
   readonly #listeners: ProcessListeners;
@@ -51,10 +42,8 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     // Every loop, fetch and timer of the app may listen on this signal; many listeners are the
     // intended use, not a leak, so Node's "possible memory leak" warning would only mislead.
     setMaxListeners(0, this.#controller.signal);
-    // Options given here are checked here; the defaults wait until something needs them.
-    if (options !== undefined) this.#resolved = resolveOptions(options);
-    this.#input = { ...options };
-    this.#readiness = new Readiness(this.#resolved?.ready ?? DEFAULTS.ready);
+    this.#settings = new Settings(options);
+    this.#readiness = new Readiness(this.#settings.ready);
     this.#listeners = new ProcessListeners(this, {
       signal: (signal) => this.#onSignal(signal),
       crash: (kind, error) => this.#onCrash(kind, error),
@@ -70,32 +59,18 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
    * value). This is how the process-wide instance gets, say, a longer `timeout`.
    */
   configure(options: ShutdownOptions): this {
-    const next = {
-      ...this.#input,
-      ...validateOptions<ShutdownOptions>(options, 'options', SHUTDOWN_OPTION_KEYS),
-    };
-    const resolved = resolveOptions(next);
+    const next = this.#settings.merge(options);
     if (this.#state !== 'running') throw new ShutdownInProgressError('configure()');
-    this.#registry.checkDelays(resolved.timeout);
+    this.#registry.checkDelays(next.resolved.timeout);
     const listening = this.#listeners.active;
     this.#listeners.unlisten();
-    this.#resolved = resolved;
-    this.#input = next;
-    if (listening) this.#listen();
+    this.#settings.apply(next);
+    if (listening) this.#listeners.listen(this.#options);
     return this;
   }
 
   get #options(): ResolvedOptions {
-    this.#resolved ??= resolveOptions(this.#input);
-    return this.#resolved;
-  }
-
-  /** Adds the process listeners, and says which platform's defaults apply when it does. */
-  #listen(): void {
-    if (this.#listeners.active) return;
-    const options = this.#options;
-    this.#listeners.listen(options);
-    if (options.process === globalThis.process) announcePlatform(options);
+    return this.#settings.current;
   }
 
   /** `'running'`, `'draining'` while hooks run, `'stopped'` once the report is ready. */
@@ -153,7 +128,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     const entry = createEntry(name, hookOrResource, options, this.#options.timeout);
     if (this.#state !== 'running') throw new ShutdownInProgressError(name);
     const remove = this.#registry.add(entry);
-    this.#listen();
+    this.#listeners.listen(this.#options);
     log.core('registered %s (priority %d)', name, entry.priority);
     return () => {
       remove();
@@ -170,7 +145,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** Adds the process listeners now, even with no hook registered. Idempotent. */
   install(): this {
     this.#installedByHand = true;
-    this.#listen();
+    this.#listeners.listen(this.#options);
     return this;
   }
 
@@ -201,7 +176,7 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
     const { reason } = started;
     this.#trigger = started;
     this.#state = 'draining';
-    this.#listen();
+    this.#listeners.listen(this.#options);
     this.#controller.abort(new ShutdownStartedError(reason));
     if (log.core.enabled) {
       log.core('shutdown begins: %s; hooks: %s', reason, this.#registry.names().join(', '));
@@ -253,20 +228,15 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   }
 
   /** Ends the process as the `exit` option says, once stdout and stderr are flushed unless forced. */
-  async #exit(code: number, immediate: boolean): Promise<void> {
+  #exit(code: number, immediate: boolean): Promise<void> {
     const { exit, flushTimeout } = this.#options;
-    if (exit === false) return;
-    if (typeof exit === 'function') {
-      exit(code);
-      return;
-    }
-    this.#exiting = true;
-    if (!immediate) await flushStdio(flushTimeout);
+    if (exit === true) this.#exiting = true;
     // An `exit` listener of the application that throws must end the process the way Node ends
     // it, not land in this instance's error listeners. The signal listeners stay: a signal that
     // arrives while the process exits must not meet the default action and kill it (143).
-    this.#listeners.off('uncaughtException', 'unhandledRejection');
-    process.exit(code);
+    return endProcess(exit, code, immediate ? 0 : flushTimeout, () =>
+      this.#listeners.off('uncaughtException', 'unhandledRejection'),
+    );
   }
 
   /** A signal: the start of a shutdown, or during one a repeat that may force the exit. */
@@ -306,12 +276,9 @@ export class Shutdown extends EventEmitter<ShutdownEvents> {
   /** A direct `process.exit()`: before a shutdown said through `debug`, during one on stderr. */
   #onExit(code: number): void {
     if (this.#exiting || this.#state === 'stopped') return;
-    if (this.#state === 'running' || !this.#run) {
-      reportDirectExit(code, this.#registry.names(), [], undefined);
-      return;
-    }
-    const stderr = this.#options.process.stderr ?? process.stderr;
-    reportDirectExit(code, this.#run.pending(), this.#run.running(), stderr);
+    const run = this.#state === 'running' ? undefined : this.#run;
+    const stderr = run && (this.#options.process.stderr ?? process.stderr);
+    reportDirectExit(code, run?.pending() ?? this.#registry.names(), run?.running() ?? [], stderr);
   }
 
   /** An emptied registry gives the process back its default behaviour. */
