@@ -8,6 +8,7 @@ const entry = {
   'testing/index': 'src/testing/index.ts',
   'process/index': 'src/process/index.ts',
   'nestjs/index': 'src/nestjs/index.ts',
+  'next/index': 'src/next/index.ts',
 };
 
 export default defineConfig([

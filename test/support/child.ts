@@ -107,7 +107,8 @@ export { installPackage };
  * A package with its own lockfile (`from`: a folder with package.json and package-lock.json),
  * installed with `npm ci` into `<tmpdir>/shutdown-hooks-<name>`, outside the project so that its
  * imports never reach the project's node_modules; again only when the lockfile changed. The built
- * package goes beside its dependencies, and `files` (paths) are copied in. Returns the folder.
+ * package goes beside its dependencies, and `files` (files or folders) are copied in. Returns the
+ * folder.
  */
 export function installAside(name: string, from: string, files: readonly string[] = []): string {
   const dir = join(tmpdir(), `shutdown-hooks-${name}`);
@@ -120,7 +121,7 @@ export function installAside(name: string, from: string, files: readonly string[
     execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: dir, stdio: 'ignore' });
   }
   installPackage(dir);
-  for (const file of files) cpSync(file, join(dir, file.split('/').pop()!));
+  for (const file of files) cpSync(file, join(dir, file.split('/').pop()!), { recursive: true });
   return dir;
 }
 
