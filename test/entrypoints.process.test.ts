@@ -42,3 +42,31 @@ describe('entry points without optional peers', () => {
     ).toThrow();
   });
 });
+
+describe('shutdown-hooks/next', () => {
+  it.each([
+    ['require()', 'require'],
+    ['import()', 'import'],
+  ])(
+    'loads with %s without Next: it sets NEXT_MANUAL_SIG_HANDLE and installs the listeners',
+    async (_name, how) => {
+      const load =
+        how === 'require'
+          ? "require('shutdown-hooks/next')"
+          : "await import('shutdown-hooks/next')";
+      const code = `(async () => {
+      ${load};
+      const { getDefaultShutdown } = require('shutdown-hooks');
+      process.stdout.write(JSON.stringify({
+        manual: process.env.NEXT_MANUAL_SIG_HANDLE,
+        sigterm: process.listenerCount('SIGTERM'),
+        installed: getDefaultShutdown().state,
+      }));
+      process.exit(0);
+    })();`;
+      const r = await spawnNode(['-e', code], { cwd: dir }).result;
+      expect(r.stderr).toBe('');
+      expect(JSON.parse(r.stdout)).toEqual({ manual: 'true', sigterm: 1, installed: 'running' });
+    },
+  );
+});

@@ -65,10 +65,10 @@ export interface DrainOptions {
    */
   readonly idleGrace?: number;
   /**
-   * Called once per upgraded socket (WebSocket) and per streaming `text/event-stream` response when
-   * the drain begins, and for any that appear during it, so the application can close them
-   * properly (a WebSocket close frame, a last event). Without it, upgraded sockets are ended and
-   * event streams are ended with `res.end()`.
+   * Called once per upgraded socket (WebSocket), per streaming `text/event-stream` response and
+   * per request `longLived` picks out, when the drain begins and for any that appear during it, so
+   * the application can close them properly (a WebSocket close frame, a last event). Without it,
+   * upgraded sockets are ended, and the responses are ended with `res.end()`.
    */
   readonly onUpgraded?: (connection: LongLivedConnection) => void | Promise<void>;
   /**
