@@ -32,7 +32,7 @@ export async function runPm2() {
         rows.push([
           label,
           variant,
-          `${r.failed} of ${r.sent}`,
+          `${r.failed} of ${r.sent}${r.retried ? ` (${r.retried} sent again)` : ''}`,
           `${count(r.exits, /SIGKILL/)} of ${r.workers.length}`,
           ends(r.exits),
           `${r.reloadMs} ms`,
@@ -40,7 +40,7 @@ export async function runPm2() {
       }
     }
     for (const [variant, env] of variants) {
-      const r = await stopThenDelete(pm2, `twice-${rows.length}`, { ...env, HOOK_MS: '800' });
+      const r = await stopThenDelete(pm2, `twice-${rows.length}`, { ...env, HOOK_MS: '1000' });
       rows.push([
         'stop, then delete',
         variant,

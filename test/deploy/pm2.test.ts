@@ -17,6 +17,7 @@ describe('under real PM2, on the defaults', () => {
   it('pm2 reload under keep-alive load: nothing fails, no worker is SIGKILLed, each report says pm2 with exit 0', async () => {
     const r = await reloadUnderLoad(pm2, 'reload', { HOOK_MS: '300' });
     expect(r.sent).toBeGreaterThan(200);
+    expect(r.failures).toEqual([]);
     expect(r.failed).toBe(0);
     expect(r.reports.map((report) => report.pid).sort()).toEqual([...r.workers].sort());
     for (const report of r.reports) {
@@ -31,8 +32,8 @@ describe('under real PM2, on the defaults', () => {
   }, 60_000);
 
   it('pm2 stop then pm2 delete: the second SIGINT does not force; exit 0, not 130', async () => {
-    const r = await stopThenDelete(pm2, 'twice', { HOOK_MS: '800' });
-    expect(r.twice).toHaveLength(1);
+    const r = await stopThenDelete(pm2, 'twice', { HOOK_MS: '1000' });
+    expect(r.twice.length).toBeGreaterThanOrEqual(1);
     expect(r.reports).toHaveLength(2);
     for (const report of r.reports) expect(report).toMatchObject({ exitCode: 0, platform: 'pm2' });
     expect(r.exits).toEqual([clean, clean]);

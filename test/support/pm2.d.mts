@@ -27,6 +27,10 @@ export declare function reloadUnderLoad(
 ): Promise<{
   sent: number;
   failed: number;
+  /** How each failed request ended: an error code, or an HTTP status. */
+  failures: string[];
+  /** Requests sent once more after their reused socket was reset before any answer. */
+  retried: number;
   reloadMs: number;
   workers: number[];
   reports: WorkerReport[];
