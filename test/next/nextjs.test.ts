@@ -1,7 +1,7 @@
 // The Next.js example (examples/nextjs, its own lockfile) built with `next build` in a folder
 // outside the project, beside the built library, and rehearsed: the standalone output copied to
 // an isolated folder and run with `node server.js`, in Next's two configurations of the package
-// (external, and bundled into the server chunks), and `next start`.
+// (external, and bundled into the server chunks), a custom server, and `next start`.
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,7 +29,9 @@ function build(name: string, config: string): void {
 }
 
 beforeAll(() => {
-  const files = ['app', 'instrumentation.js', 'next.config.mjs'].map((file) => join(example, file));
+  const files = ['app', 'instrumentation.js', 'next.config.mjs', 'server.mjs'].map((file) =>
+    join(example, file),
+  );
   dir = installAside('nextjs', example, files);
   build('bundled', "export default { output: 'standalone' };\n");
   // The example's own configuration (the package external) last: `next start` runs that build.
@@ -90,6 +92,20 @@ describe('Next.js, where Next owns the server', () => {
     },
     60_000,
   );
+
+  it('a custom server drained with drainHttp: the same', async () => {
+    const { code, json } = await rehearse([NODE, join(dir, 'server.mjs')]);
+    expect(json.requests.failed).toBe(0);
+    expect(json.readiness.flippedMs).toBeLessThan(1200);
+    expect(
+      json.report.hooks.map((h: { name: string; status: string }) => [h.name, h.status]),
+    ).toEqual([
+      ['drain http', 'ok'],
+      ['close-db', 'ok'],
+    ]);
+    expect(json.exit).toMatchObject({ code: 0, killed: false });
+    expect(code).toBe(0);
+  }, 60_000);
 
   it('next start: the same', async () => {
     const { code, json } = await rehearse([
