@@ -341,9 +341,14 @@ describe("drainHttp: the server's 'close' event", () => {
 describe('drainHttp: longLived', () => {
   /** A server whose /poll holds its response open (a long-poll) until the drain ends it. */
   async function polling(sd: ReturnType<typeof make>, options: Parameters<typeof drainHttp>[1]) {
+    let arrived!: () => void;
+    const polled = new Promise<void>((resolve) => {
+      arrived = resolve;
+    });
     const server = http.createServer((req, res) => {
-      if (req.url === '/poll') res.writeHead(200, { 'Content-Type': 'text/plain' });
-      else res.end('ok');
+      if (req.url !== '/poll') return void res.end('ok');
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+      arrived();
     });
     drainHttp(server, { shutdown: sd, ...options });
     const port = await listening(server);
@@ -360,7 +365,7 @@ describe('drainHttp: longLived', () => {
     });
     // The long-poll is in flight before the shutdown. (In an object: an async function returning
     // the promise itself would wait for it.)
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await polled;
     return { body };
   }
 
