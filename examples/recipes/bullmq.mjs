@@ -1,7 +1,8 @@
-// Recipe: a BullMQ worker. `worker.close()` stops taking jobs at once and resolves when the
-// active ones have finished. It is called the moment the shutdown begins (shutdownSignal), so no
-// job starts here once the process is leaving; the hook at Priority.WORKER waits for that same
-// close, before the Redis connections close. A job cut off by SIGKILL would be picked up again
+// Recipe: a BullMQ worker. `worker.close()` fetches no new job from then on and resolves when the
+// active ones (and any it had already fetched) have finished. It is called the moment the
+// shutdown begins (shutdownSignal), so the worker stops taking work as the process starts
+// leaving; the hook at Priority.WORKER waits for that same close, before the Redis connections
+// close. A job cut off by SIGKILL would be picked up again
 // by another worker after its lock expires; a job finished here is never run twice.
 //   REDIS_URL=redis://... node examples/recipes/bullmq.mjs
 import { setTimeout as sleep } from 'node:timers/promises';

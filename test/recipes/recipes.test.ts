@@ -251,11 +251,14 @@ describe.skipIf(skipReason('Redis recipes', redisBin, 'redis-server'))('Redis', 
     const stopped = await first.result;
     expect(stopped.stderr).toBe('');
     expect(stopped.code).toBe(0);
-    // It took jobs until the shutdown began, and none after.
+    // It took jobs until the shutdown began. After it, close() fetches no new job: what starts
+    // then is a job BullMQ had already fetched, at most one per slot of its concurrency (4).
     const stopping = stopped.lines.indexOf('stopping');
     expect(stopping).toBeGreaterThan(0);
     expect(stopped.lines.slice(0, stopping).some((l) => l.startsWith('started '))).toBe(true);
-    expect(stopped.lines.slice(stopping).some((l) => l.startsWith('started '))).toBe(false);
+    expect(
+      stopped.lines.slice(stopping).filter((l) => l.startsWith('started ')).length,
+    ).toBeLessThanOrEqual(4);
     await producing;
     // The second worker finishes the rest.
     for (let i = 0; i < 200; i++) {
