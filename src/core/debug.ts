@@ -1,5 +1,6 @@
 import type { Debugger } from 'debug';
 import { builtin } from './builtin.js';
+import { environment } from './environment.js';
 
 /** A logger of one `debug` namespace, callable before `debug` itself is loaded. */
 export interface Logger {
@@ -26,11 +27,7 @@ const outputs = new Map<string, (...args: unknown[]) => void>();
 
 /** The DEBUG variable; empty when unset or when reading it is refused (Deno without --allow-env). */
 function debugVariable(): string {
-  try {
-    return globalThis.process?.env?.DEBUG ?? '';
-  } catch {
-    return '';
-  }
+  return environment.DEBUG ?? '';
 }
 
 /** Whether `patterns` (DEBUG's syntax: `a:*,-a:b`) enable `namespace`: for lines `debug` cannot take. */

@@ -1,4 +1,5 @@
 import { log } from './debug.js';
+import { environment } from './environment.js';
 import type { ResolvedOptions } from './options.js';
 import {
   detectPlatform,
@@ -70,7 +71,7 @@ export function resolvePlatform(value: unknown, proc: ProcessLike): PlatformProf
       `Expected \`platform\` to be 'auto', false or one of ${names.map((n) => `'${n}'`).join(', ')}, got ${describe(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
     );
   }
-  return platformNamed(value, proc === globalThis.process ? globalThis.process.env : {})!;
+  return platformNamed(value, proc === globalThis.process ? environment : {})!;
 }
 
 /** `signals` with the platform's stop signal added when it is not there already. */

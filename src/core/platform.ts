@@ -1,4 +1,5 @@
 import { builtin } from './builtin.js';
+import { type Env, environment } from './environment.js';
 import { signalNumber } from './signals.js';
 
 /** Where the service runs, as far as stopping it goes: what ends it, and how long it gets. */
@@ -24,8 +25,6 @@ interface Row extends PlatformProfile {
   /** The platform sends its stop signal again while the process is still stopping. */
   readonly repeatsSignal?: boolean;
 }
-
-type Env = Readonly<Record<string, string | undefined>>;
 
 /** The first of `names` set (non-empty) in `env`. */
 const anyOf =
@@ -179,7 +178,7 @@ export const PLATFORM_ENV = 'SHUTDOWN_HOOKS_PLATFORM';
  * row's figures when set.
  */
 export function detectPlatform(
-  env: Readonly<Record<string, string | undefined>> = globalThis.process.env,
+  env: Readonly<Record<string, string | undefined>> = environment,
 ): PlatformProfile | null {
   const named = env[PLATFORM_ENV];
   if (named) {

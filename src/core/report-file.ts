@@ -1,5 +1,6 @@
 import { builtin } from './builtin.js';
 import { log } from './debug.js';
+import { environment } from './environment.js';
 import type { ShutdownReport } from './types.js';
 
 /**
@@ -9,7 +10,7 @@ import type { ShutdownReport } from './types.js';
 export const REPORT_FILE_ENV = 'SHUTDOWN_HOOKS_REPORT_FILE';
 
 export function writeReportFile(report: ShutdownReport): void {
-  const file = process.env[REPORT_FILE_ENV];
+  const file = environment[REPORT_FILE_ENV];
   if (!file) return;
   try {
     const { writeFileSync } = builtin('node:fs');

@@ -1,6 +1,7 @@
 import { log } from './debug.js';
 import type { RunOutcome } from './result.js';
 import type { ShutdownRun } from './run.js';
+import { RUNTIME, RUNTIME_LIMITS } from './runtime.js';
 import type { Trigger } from './trigger.js';
 import { exitCodeOf } from './trigger.js';
 import type { ShutdownReport } from './types.js';
@@ -28,6 +29,7 @@ export function buildReport(
   };
   if (report.activeResources) {
     log.core('still open at the global deadline: %o', report.activeResources);
+    if (RUNTIME === 'bun') log.core('%s', RUNTIME_LIMITS.bun.openHandles);
   }
   return report;
 }

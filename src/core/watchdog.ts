@@ -1,6 +1,7 @@
 import type { Worker as WorkerType } from 'node:worker_threads';
 import { builtin } from './builtin.js';
 import { log } from './debug.js';
+import { RUNTIME, RUNTIME_LIMITS } from './runtime.js';
 
 // node:worker_threads is loaded when listeners are installed (preloadWatchdog), so neither a
 // bare import nor the start of a shutdown pays for it.
@@ -86,6 +87,7 @@ export function startWatchdog(
     worker.unref();
     worker.on('error', (error) => log.watchdog('watchdog thread failed: %O', error));
     log.watchdog('armed for %d ms', ms);
+    if (pid === 1 && RUNTIME !== 'node') log.watchdog('%s', RUNTIME_LIMITS[RUNTIME].pid1Kill);
   } catch (error) {
     // Without threads (a locked-down runtime) the main-thread deadline still holds for every
     // hook that yields to the event loop; only a blocked loop goes unguarded.

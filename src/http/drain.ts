@@ -1,23 +1,31 @@
 import type { Server as HttpServer, IncomingMessage } from 'node:http';
-import { Server } from 'node:net';
+import type { Server } from 'node:net';
 import { log } from '../core/debug.js';
 import { HOOK_TRAITS, type HookTraits } from '../core/registry.js';
-import type { HookContext } from '../core/types.js';
 import { describe } from '../core/validate.js';
+import { nativeDrainer } from './native.js';
 import {
   DRAIN_DEFAULTS,
   type DrainOptions,
   type ResolvedDrainOptions,
   resolveDrainOptions,
 } from './options.js';
-import { kindOf, stopAccepting } from './server.js';
+import {
+  type Drainer,
+  isNodeServer,
+  kindOf,
+  type NativeServer,
+  nativeKind,
+  stopAccepting,
+} from './server.js';
 import { ConnectionTracker } from './tracker.js';
 
-const drained = new WeakSet<Server>();
+const drained = new WeakSet<object>();
 
 /**
  * Registers a hook that drains `server` (from `node:http`, `node:https` or `node:http2`, so also
- * Express, Koa and anything whose `listen()` returns one) without dropping a request:
+ * Express, Koa and anything whose `listen()` returns one, on Node, Bun and Deno) without dropping a
+ * request:
  *
  * 1. serves normally until `delay` ms after the shutdown began (readiness already answers 503);
  * 2. stops accepting connections;
@@ -27,6 +35,9 @@ const drained = new WeakSet<Server>();
  *    `onUpgraded`;
  * 4. at the hook's deadline, destroys whatever is left.
  *
+ * A server of `Bun.serve()` or `Deno.serve()` is stopped by the runtime's own graceful stop after
+ * the same delay, and waited for until the same deadline (docs/runtimes.md says what each allows).
+ *
  * Call it when the server is created: connections accepted before are only seen once they send
  * a request. Returns a function that unregisters the hook and detaches from the server.
  *
@@ -34,14 +45,20 @@ const drained = new WeakSet<Server>();
  * const server = app.listen(3000);
  * drainHttp(server, { delay: 5000 });
  */
-export function drainHttp(server: Server, options?: DrainOptions): () => void {
-  if (!(server instanceof Server)) {
+export function drainHttp(server: Server | NativeServer, options?: DrainOptions): () => void {
+  const native = nativeKind(server);
+  if (!native && !isNodeServer(server)) {
     throw new TypeError(
-      `Expected \`server\` to be a node:http, node:https or node:http2 server, got ${describe(server)}`,
+      `Expected \`server\` to be a node:http, node:https or node:http2 server, or a server of Bun.serve() or Deno.serve(), got ${describe(server)}`,
     );
   }
   const o = resolveDrainOptions(options);
-  return attachDrain(server, o, { name: o.name ?? `drain ${kindOf(server)}` });
+  if (native) {
+    return attach(server, o, o.name ?? `drain ${native}`, () =>
+      nativeDrainer(server as NativeServer, native),
+    );
+  }
+  return attachDrain(server as Server, o, { name: o.name ?? `drain ${kindOf(server as Server)}` });
 }
 
 /** True when `req` arrived while its server was draining: its response will close the connection. */
@@ -50,26 +67,38 @@ export function isDraining(req: IncomingMessage): boolean {
 }
 
 /**
- * The one way a drain is attached, for `drainHttp()` and every adapter: once per server, a tracker
- * of its connections (unless `track` is false: Fastify asked to close connections itself), and
- * the hook. Registration that throws (a shutdown in progress) leaves the server as it was.
- * Returns the undo.
+ * The one way a drain is attached to a node:http, https or http2 server, for `drainHttp()` and
+ * every adapter: a tracker of its connections (unless `track` is false: Fastify asked to close
+ * connections itself), and the hook. Returns the undo.
  */
 export function attachDrain(
   server: Server,
   o: ResolvedDrainOptions,
   { name, track = true }: { readonly name: string; readonly track?: boolean },
 ): () => void {
+  return attach(server, o, name, () => nodeDrainer(server, o, track));
+}
+
+/**
+ * Once per server: the drainer, and the hook that runs it after its delay. Registration that
+ * throws (a shutdown in progress) leaves the server as it was.
+ */
+function attach(
+  server: object,
+  o: ResolvedDrainOptions,
+  name: string,
+  create: () => Drainer,
+): () => void {
   if (drained.has(server)) {
     throw new TypeError(
       `Expected \`server\` to be drained once, but a drain is already attached to it (drainHttp(), the Fastify plugin or ShutdownHooksModule): "${name}" would be a second one`,
     );
   }
-  const tracker = track ? new ConnectionTracker(server, o) : undefined;
+  const drainer = create();
   const traits: HookTraits = {
     share: DRAIN_DEFAULTS.share,
     quickStart: true,
-    timeoutAdvice: () => timeoutAdvice(tracker),
+    timeoutAdvice: () => drainer.advice(),
     ...(o.delay === undefined ? {} : { delay: o.delay }),
   };
   const hookOptions = {
@@ -78,62 +107,64 @@ export function attachDrain(
     [HOOK_TRAITS]: traits,
   };
   let called = false;
-  const hook = createDrainHook(server, tracker, name);
   let unregister: () => void;
   try {
     unregister = o.shutdown.onShutdown(
       name,
-      (ctx) => {
+      async (ctx) => {
         called = true;
-        return hook(ctx);
+        await drainer.drain(ctx.signal);
+        log.http('%s drained', name);
       },
       hookOptions,
     );
   } catch (error) {
-    tracker?.detach();
+    drainer.detach();
     throw error;
   }
   // A shutdown that ended before the drain was called (forced, or the global deadline during its
   // delay) leaves nothing of the server open either.
   const onDone = () => {
-    if (called) return;
-    tracker?.destroyAll();
-    void stopAccepting(server);
+    if (!called) drainer.abandon();
   };
   o.shutdown.once('done', onDone);
   drained.add(server);
   return () => {
     unregister();
     o.shutdown.off('done', onDone);
-    tracker?.detach();
+    drainer.detach();
     drained.delete(server);
   };
 }
 
 /**
- * The drain as a hook, called once its delay has passed: stop accepting, drain the tracked
- * connections. At the deadline, destroy what is left. Without a tracker (Fastify asked to close
- * connections itself), every connection is closed at once, as Fastify's own close would.
+ * A node:http, https or http2 server's drain: stop accepting, drain the tracked connections; at
+ * the deadline, destroy what is left. Without a tracker (Fastify asked to close connections
+ * itself), every connection is closed at once, as Fastify's own close would.
  */
-function createDrainHook(
-  server: Server,
-  tracker: ConnectionTracker | undefined,
-  name: string,
-): (ctx: HookContext) => Promise<void> {
-  return async (ctx) => {
-    const onDeadline = () => tracker?.destroyAll();
-    ctx.signal.addEventListener('abort', onDeadline, { once: true });
-    try {
-      const stopped = stopAccepting(server);
-      if (tracker) await Promise.all([tracker.drain(), stopped]);
-      else {
-        (server as Partial<HttpServer>).closeAllConnections?.();
-        await stopped;
+function nodeDrainer(server: Server, o: ResolvedDrainOptions, track: boolean): Drainer {
+  const tracker = track ? new ConnectionTracker(server, o) : undefined;
+  return {
+    async drain(signal) {
+      const onDeadline = () => tracker?.destroyAll();
+      signal.addEventListener('abort', onDeadline, { once: true });
+      try {
+        const stopped = stopAccepting(server);
+        if (tracker) await Promise.all([tracker.drain(), stopped]);
+        else {
+          (server as Partial<HttpServer>).closeAllConnections?.();
+          await stopped;
+        }
+      } finally {
+        signal.removeEventListener('abort', onDeadline);
       }
-      log.http('%s drained', name);
-    } finally {
-      ctx.signal.removeEventListener('abort', onDeadline);
-    }
+    },
+    abandon() {
+      tracker?.destroyAll();
+      void stopAccepting(server);
+    },
+    detach: () => tracker?.detach(),
+    advice: () => timeoutAdvice(tracker),
   };
 }
 

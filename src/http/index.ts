@@ -8,6 +8,7 @@ export { DRAIN_DEFAULTS, type DrainOptions, type LongLivedConnection } from './o
 export {
   type HealthCheck,
   livenessHandler,
+  type ProbeHandler,
   type ProbeOptions,
   type ProbeRequest,
   type ProbeResponse,

@@ -68,20 +68,27 @@ export type ProbeResponse = ServerResponse | Http2ServerResponse;
 export type ProbeAnswer = { readonly statusCode: 200 | 503; readonly body: string };
 
 /**
+ * A probe's handler: a `node:http` (Express, Koa-style) handler, and a fetch handler too, for
+ * `Bun.serve()`, `Deno.serve()` and any server that passes a web `Request` alone.
+ */
+export interface ProbeHandler {
+  (req: ProbeRequest, res: ProbeResponse): void;
+  (request: Request): Promise<Response>;
+}
+
+/**
  * A request handler for a readiness probe: `503 starting` until the application is ready (see
  * `setReady()`; ready from the start unless the instance has `ready: false`), then `200 ok`, then
  * `503 shutting down` from the moment shutdown begins (through the `delay`, while other routes
  * keep serving), and `503` whenever one of its `checks` fails. Works as a plain `node:http`
- * handler and as an Express or Koa-style route handler.
+ * handler, as an Express or Koa-style route handler, and as a fetch handler (`Bun.serve()`,
+ * `Deno.serve()`): called with a web `Request` alone, it resolves with the `Response`.
  *
  * @example
  * app.get('/ready', readinessHandler());
  */
-export function readinessHandler(
-  options?: ReadinessOptions,
-): (req: ProbeRequest, res: ProbeResponse) => void {
-  const probe = readinessProbe(options);
-  return (_req, res) => respond(res, probe());
+export function readinessHandler(options?: ReadinessOptions): ProbeHandler {
+  return handlerOf(readinessProbe(options));
 }
 
 /**
@@ -92,11 +99,8 @@ export function readinessHandler(
  * @example
  * app.get('/live', livenessHandler());
  */
-export function livenessHandler(
-  options?: ProbeOptions,
-): (req: ProbeRequest, res: ProbeResponse) => void {
-  const probe = livenessProbe(options);
-  return (_req, res) => respond(res, probe());
+export function livenessHandler(options?: ProbeOptions): ProbeHandler {
+  return handlerOf(livenessProbe(options));
 }
 
 /** The readiness answer as a function, for adapters. */
@@ -161,10 +165,22 @@ function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnsw
   };
 }
 
-/** Answers at once, or when the checks are done. */
-function respond(res: ProbeResponse, answer: ProbeAnswer | Promise<ProbeAnswer>): void {
-  if (answer instanceof Promise) void answer.then((settled) => send(res, settled));
-  else send(res, answer);
+/**
+ * A handler that answers at once, or when the answer is ready: on `res`, or, called with a web
+ * `Request` alone, as the `Response` it resolves with.
+ */
+function handlerOf(answer: () => ProbeAnswer | Promise<ProbeAnswer>): ProbeHandler {
+  return ((_req: unknown, res?: ProbeResponse) => {
+    const settled = answer();
+    if (res === undefined) return Promise.resolve(settled).then(toResponse);
+    if (settled instanceof Promise) void settled.then((a) => send(res, a));
+    else send(res, settled);
+    return undefined;
+  }) as ProbeHandler;
+}
+
+function toResponse({ statusCode, body }: ProbeAnswer): Response {
+  return new Response(body, { status: statusCode, headers: READINESS_HEADERS });
 }
 
 function send(res: ProbeResponse, { statusCode, body }: ProbeAnswer): void {
@@ -184,26 +200,24 @@ function send(res: ProbeResponse, { statusCode, body }: ProbeAnswer): void {
  * @example
  * app.get('/pre-stop', preStopHandler());
  */
-export function preStopHandler(
-  options?: Pick<ProbeOptions, 'shutdown'>,
-): (req: ProbeRequest, res: ProbeResponse) => void {
+export function preStopHandler(options?: Pick<ProbeOptions, 'shutdown'>): ProbeHandler {
   const o = validateOptions<ProbeOptions>(options, 'options', PRE_STOP_OPTION_KEYS);
   const shutdown = shutdownOption(o.shutdown);
-  return (_req, res) => {
-    const answer = () => send(res, { statusCode: 200, body: 'stopping\n' });
-    if (shutdown.state !== 'running') {
-      answer();
-      return;
-    }
-    const over = () => {
-      shutdown.off('hook:start', over);
-      shutdown.off('done', over);
-      answer();
-    };
-    shutdown.on('hook:start', over);
-    shutdown.on('done', over);
+  const stopping: ProbeAnswer = { statusCode: 200, body: 'stopping\n' };
+  return handlerOf(() => {
+    if (shutdown.state !== 'running') return stopping;
+    const over = new Promise<ProbeAnswer>((resolve) => {
+      const done = () => {
+        shutdown.off('hook:start', done);
+        shutdown.off('done', done);
+        resolve(stopping);
+      };
+      shutdown.on('hook:start', done);
+      shutdown.on('done', done);
+    });
     void shutdown.shutdown({ reason: 'preStop' });
-  };
+    return over;
+  });
 }
 
 export const READINESS_HEADERS = Object.freeze({

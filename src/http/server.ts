@@ -1,5 +1,64 @@
 import { Server as NetServer, type Server } from 'node:net';
 
+/**
+ * How one server is drained, whatever its kind: the hook's work, what happens when the shutdown
+ * ends without it, and what its timeout message says.
+ */
+export interface Drainer {
+  /** Stops accepting and resolves when no connection is left; `signal` aborts at the deadline. */
+  drain(signal: AbortSignal): Promise<void>;
+  /** The shutdown ended before the drain was called: leave nothing of the server open. */
+  abandon(): void;
+  /** Takes back what attaching added to the server. */
+  detach(): void;
+  /** What the timeout message says was still open, and what to change for it. */
+  advice(): string;
+}
+
+/** A server of `Bun.serve()`: what the drain uses of it. */
+export interface BunServer {
+  stop(closeActiveConnections?: boolean): Promise<void> | void;
+  readonly pendingRequests: number;
+  readonly pendingWebSockets: number;
+  reload(options: unknown): unknown;
+}
+
+/** A server of `Deno.serve()`: what the drain uses of it. */
+export interface DenoServer {
+  shutdown(): Promise<void>;
+  readonly finished: Promise<void>;
+  readonly addr: unknown;
+}
+
+/** A server of the runtime's own HTTP API, which the runtime drains itself. */
+export type NativeServer = BunServer | DenoServer;
+
+/** Which runtime's own server this is, if it is one. */
+export function nativeKind(server: unknown): 'bun' | 'deno' | undefined {
+  if (typeof server !== 'object' || server === null) return undefined;
+  const s = server as Partial<BunServer & DenoServer>;
+  if (typeof s.stop === 'function' && typeof s.reload === 'function' && 'pendingRequests' in s) {
+    return 'bun';
+  }
+  if (typeof s.shutdown === 'function' && s.finished instanceof Promise && 'addr' in s) {
+    return 'deno';
+  }
+  return undefined;
+}
+
+/**
+ * A server of node:http, https or http2. On Bun these do not extend `net.Server`: one is known by
+ * what the drain calls on it (`listen`, `close`, `address` and the events).
+ */
+export function isNodeServer(server: unknown): server is Server {
+  if (server instanceof NetServer) return true;
+  if (typeof server !== 'object' || server === null) return false;
+  const s = server as Partial<Server>;
+  return ['listen', 'close', 'address', 'on', 'prependListener', 'listenerCount'].every(
+    (name) => typeof s[name as keyof Server] === 'function',
+  );
+}
+
 /** https and secure http2 servers hand out the HTTP transport on `secureConnection`. */
 export function isTlsServer(server: Server): boolean {
   return typeof (server as { addContext?: unknown }).addContext === 'function';

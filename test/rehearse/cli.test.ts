@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../src/core/platform.js';
 import { REHEARSE_DEFAULTS } from '../../src/rehearse/options.js';
-import { fixture, NODE, runCli as run } from '../support/child.js';
+import { fixture, RUN, runCli as run, script } from '../support/child.js';
 
 const example = (name: string) => fileURLToPath(new URL(`../../examples/${name}`, import.meta.url));
 /** Short rehearsals: 50 requests/s, 300 ms of warmup, an endpoint lag of 800 ms. */
@@ -33,7 +33,7 @@ function gone(pid: number): boolean {
 
 describe('shutdown-hooks rehearse', () => {
   it('passes a service that keeps serving through the lag: 0 failed, its own report shown', async () => {
-    const { code, json } = await rehearseJson(['--', NODE, example('express.mjs')], {
+    const { code, json } = await rehearseJson(['--', ...RUN, example('express.mjs')], {
       EXPRESS_PACKAGE: 'express5',
       DELAY_MS: '1200',
     });
@@ -66,7 +66,7 @@ describe('shutdown-hooks rehearse', () => {
   it.each(['express', 'fastify'])(
     "passes the NestJS example on %s under load: 0 failed, Nest's lifecycle after the drain",
     async (platform) => {
-      const { code, json } = await rehearseJson(['--', NODE, example('nestjs.mjs')], {
+      const { code, json } = await rehearseJson(['--', ...RUN, example('nestjs.mjs')], {
         NEST_PLATFORM: platform,
         DELAY_MS: '1200',
       });
@@ -87,7 +87,7 @@ describe('shutdown-hooks rehearse', () => {
     // The endpoint routes for 4.9 s, so requests arrive until the drain begins at 5 s and take
     // 1.5 s more: they must not be cut by a drain deadline counted from the start, delay included.
     const { code, json } = await rehearseJson(
-      ['--rate', '10', '--warmup', '1000', '--lag', '4900', '--', NODE, example('nestjs.mjs')],
+      ['--rate', '10', '--warmup', '1000', '--lag', '4900', '--', ...RUN, example('nestjs.mjs')],
       { QUERY_MS: '1500' },
     );
     expect(json.requests.failed).toBe(0);
@@ -101,7 +101,7 @@ describe('shutdown-hooks rehearse', () => {
   });
 
   it('fails a plain server with no SIGTERM handler, and says why', async () => {
-    const r = await rehearseText(NODE, fixture('plain-server.mjs'));
+    const r = await rehearseText(...RUN, fixture('plain-server.mjs'));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/Requests: \d+ sent, \d+ ok, [1-9]\d* failed/);
     expect(r.stdout).toMatch(/refused\s+[1-9]/);
@@ -118,7 +118,7 @@ describe('shutdown-hooks rehearse', () => {
     // Every connection closed at once: with server.close() alone, keep-alive connections that
     // are busy at that moment go on being served, and whether any request fails depends on timing.
     const { code, json } = await rehearseJson(
-      ['--ready', '/', '--', NODE, fixture('plain-server.mjs')],
+      ['--ready', '/', '--', ...RUN, fixture('plain-server.mjs')],
       { CLOSE_ON_SIGTERM: 'all' },
     );
     expect(code).toBe(1);
@@ -135,7 +135,7 @@ describe('shutdown-hooks rehearse', () => {
       '--',
       'sh',
       '-c',
-      `${NODE} ${fixture('plain-server.mjs')}`,
+      `${RUN.join(' ')} ${fixture('plain-server.mjs')}`,
     ]);
     expect(code).toBe(1);
     expect(json.notes).toHaveLength(1);
@@ -148,7 +148,7 @@ describe('shutdown-hooks rehearse', () => {
     const dir = mkdtempSync(join(tmpdir(), 'shutdown-hooks-npm-start-'));
     writeFileSync(
       join(dir, 'package.json'),
-      JSON.stringify({ scripts: { start: `${NODE} ${fixture('plain-server.mjs')}` } }),
+      JSON.stringify({ scripts: { start: `${RUN.join(' ')} ${fixture('plain-server.mjs')}` } }),
     );
     const { code, json } = await rehearseJson([
       '--ready',
@@ -167,7 +167,7 @@ describe('shutdown-hooks rehearse', () => {
   });
 
   it('says nothing of exec for a cluster primary that forwards the stop to its workers', async () => {
-    const { code, json } = await rehearseJson(['--', NODE, example('cluster.mjs')], {
+    const { code, json } = await rehearseJson(['--', ...RUN, example('cluster.mjs')], {
       DELAY_MS: '1200',
     });
     expect(json.notes).toEqual([]);
@@ -176,7 +176,7 @@ describe('shutdown-hooks rehearse', () => {
   });
 
   it('refuses a load URL that does not answer 2xx or 3xx before termination: exit 2', async () => {
-    const r = await run(['rehearse', ...quick, '--', NODE, fixture('plain-server.mjs')], {
+    const r = await run(['rehearse', ...quick, '--', ...RUN, fixture('plain-server.mjs')], {
       STATUS: '404',
     });
     expect(r.code).toBe(2);
@@ -188,7 +188,7 @@ describe('shutdown-hooks rehearse', () => {
 
   it('takes a path as the load URL, on the service port', async () => {
     const { code, json } = await rehearseJson(
-      ['--url', '/ready', '--', NODE, fixture('plain-server.mjs')],
+      ['--url', '/ready', '--', ...RUN, fixture('plain-server.mjs')],
       { STATUS: '404' },
     );
     // /ready answers 200: the rehearsal runs (and fails, as a plain server does).
@@ -198,7 +198,7 @@ describe('shutdown-hooks rehearse', () => {
 
   it('passes a service whose preStop sleep covers the lag, though it closes at once on SIGTERM', async () => {
     const { code, json } = await rehearseJson(
-      ['--ready', '/', '--pre-stop', 'sleep:1000', '--', NODE, fixture('plain-server.mjs')],
+      ['--ready', '/', '--pre-stop', 'sleep:1000', '--', ...RUN, fixture('plain-server.mjs')],
       { CLOSE_ON_SIGTERM: '1' },
     );
     expect(json.requests.failed).toBe(0);
@@ -209,7 +209,7 @@ describe('shutdown-hooks rehearse', () => {
 
   it('passes a service using preStopHandler as its httpGet preStop', async () => {
     const { code, json } = await rehearseJson(
-      ['--pre-stop', 'http:/pre-stop', '--', NODE, example('http.mjs')],
+      ['--pre-stop', 'http:/pre-stop', '--', ...RUN, example('http.mjs')],
       { DELAY_MS: '1200' },
     );
     expect(json.requests.failed).toBe(0);
@@ -229,9 +229,10 @@ describe('shutdown-hooks rehearse', () => {
       '--signal',
       'SIGUSR2',
       '--',
-      NODE,
-      '-e',
-      `process.on('SIGUSR2', () => {}); require('node:http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)`,
+      ...RUN,
+      script(
+        `process.on('SIGUSR2', () => {}); require('node:http').createServer((q, s) => s.end('ok')).listen(process.env.PORT)`,
+      ),
     ]);
     expect(code).toBe(1);
     expect(json.exit).toMatchObject({ code: null, signal: 'SIGKILL', killed: true });
@@ -283,7 +284,7 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
         '--platform',
         'pm2',
         '--',
-        NODE,
+        ...RUN,
         example('http.mjs'),
       ],
       { DELAY_MS: '0' },
@@ -308,7 +309,7 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
         '--connections',
         '2',
         '--',
-        NODE,
+        ...RUN,
         example('http.mjs'),
       ],
       { DELAY_MS: '1200' },
@@ -327,7 +328,7 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
   });
 
   it('--platform with a name it does not know: exit 2, naming the rows', async () => {
-    const r = await run(['rehearse', '--platform', 'flyio', '--', NODE, example('http.mjs')]);
+    const r = await run(['rehearse', '--platform', 'flyio', '--', ...RUN, example('http.mjs')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--platform must be one of pm2, kubernetes, .*docker, got "flyio"/);
   });
@@ -336,9 +337,8 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
     const r = await run([
       'rehearse',
       '--',
-      NODE,
-      '-e',
-      "console.error('config missing'); process.exit(3)",
+      ...RUN,
+      script("console.error('config missing'); process.exit(3)"),
     ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(
@@ -350,7 +350,7 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
     const dir = mkdtempSync(join(tmpdir(), 'rehearse-test-'));
     const pidFile = join(dir, 'pid');
     const never = await run(
-      ['rehearse', '--ready-timeout', '500', '--', NODE, fixture('plain-server.mjs')],
+      ['rehearse', '--ready-timeout', '500', '--', ...RUN, fixture('plain-server.mjs')],
       {
         NEVER_LISTEN: '1',
         PID_FILE: pidFile,
@@ -369,9 +369,10 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
       '--ready-timeout',
       '500',
       '--',
-      NODE,
-      '-e',
-      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); require('node:http').createServer((q, s) => { s.statusCode = 404; s.end(); }).listen(process.env.PORT)`,
+      ...RUN,
+      script(
+        `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); require('node:http').createServer((q, s) => { s.statusCode = 404; s.end(); }).listen(process.env.PORT)`,
+      ),
     ]);
     expect(notReady.code).toBe(1);
     expect(notReady.stderr).toMatch(/\/missing answered 404, not 200, for 500 ms: pass --ready/);

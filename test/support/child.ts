@@ -1,12 +1,35 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { installPackage } from './containers.mjs';
 
-/** The Node binary children run on: CI sets SHUTDOWN_HOOKS_NODE to run them on Node 22 and 24. */
+/** The runtime the tests run on (vitest itself, and the children it starts). */
+export const RUNTIME: 'node' | 'bun' | 'deno' = process.versions.bun
+  ? 'bun'
+  : process.versions.deno
+    ? 'deno'
+    : 'node';
+
+/**
+ * The binary children run on: the runtime's own (CI sets SHUTDOWN_HOOKS_NODE to run them on Node
+ * 22 and 24).
+ */
 export const NODE = process.env.SHUTDOWN_HOOKS_NODE || process.execPath;
+
+/** The command that runs a script file on that runtime: Deno needs `run` and its permissions. */
+export const RUN: readonly string[] = RUNTIME === 'deno' ? [NODE, 'run', '-A'] : [NODE];
+
+/**
+ * The reason a test cannot apply on this runtime, for `it.skipIf(...)`: printed once, so a skip
+ * is never silent. Undefined on a runtime where it applies.
+ */
+export function notOn(runtimes: readonly ('bun' | 'deno')[], reason: string): string | undefined {
+  if (!runtimes.includes(RUNTIME as 'bun' | 'deno')) return undefined;
+  process.stderr.write(`skipped on ${RUNTIME}: ${reason}\n`);
+  return reason;
+}
 
 export const fixture = (name: string) =>
   fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
@@ -30,12 +53,29 @@ export interface Child {
   output(): string;
 }
 
+/** The same for a test that applies on one runtime alone (a runtime's own API). */
+export function onlyOn(runtime: 'bun' | 'deno', reason: string): string | undefined {
+  if (RUNTIME === runtime) return undefined;
+  process.stderr.write(`skipped on ${RUNTIME}: ${reason}\n`);
+  return reason;
+}
+
+/**
+ * A CommonJS script file holding `code`, for what `node -e` would run: every runtime runs a file
+ * (Deno has no `-e` for `deno run`).
+ */
+export function script(code: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'shutdown-hooks-script-')), 'script.cjs');
+  writeFileSync(file, code);
+  return file;
+}
+
 /** Spawns `node <file> ...args`, collects output, and tells when it says ready. */
 export function spawnNode(
   args: string[],
   options: { env?: Record<string, string>; command?: string[]; cwd?: string } = {},
 ): Child {
-  const [command, ...prefix] = options.command ?? [NODE];
+  const [command, ...prefix] = options.command ?? RUN;
   const proc = spawn(command!, [...prefix, ...args], {
     env: { ...process.env, DEBUG: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -133,7 +173,8 @@ export function runCli(
   env: NodeJS.ProcessEnv = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const proc = spawn(NODE, [cli, ...args], {
+    const [command, ...prefix] = RUN;
+    const proc = spawn(command!, [...prefix, cli, ...args], {
       env: { ...process.env, DEBUG: '', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
