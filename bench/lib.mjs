@@ -1,5 +1,8 @@
 // Small helpers shared by the benchmarks: medians, child processes, table printing.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { installPackage } from '../test/support/containers.mjs';
 
 export const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -26,11 +29,14 @@ export function startChild(args, options = {}) {
   return { child, ready, exited };
 }
 
-/** Runs a command to completion; resolves with its wall time in ms and its stdout. */
-export function timeRun(args, options = {}) {
+/**
+ * Runs a command to completion (`options.command`, else this Node, with `args`); resolves with
+ * its wall time in ms and its stdout.
+ */
+export function timeRun(args, { command = process.execPath, ...options } = {}) {
   return new Promise((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(process.execPath, args, {
+    const child = spawn(command, args, {
       stdio: ['ignore', 'pipe', 'inherit'],
       ...options,
     });
@@ -79,4 +85,16 @@ export function rehearseJson(args, env = process.env) {
         : resolve(JSON.parse(out)),
     );
   });
+}
+
+/**
+ * The package as a user installs it, in bench/.tmp/install: dist plus production dependencies
+ * only, so that dev tools hoisted into this repo (supports-color, say) do not change what loads.
+ * Returns the folder.
+ */
+export function installClean() {
+  const dir = fileURLToPath(new URL('./.tmp/install', import.meta.url));
+  rmSync(dir, { recursive: true, force: true });
+  installPackage(dir);
+  return dir;
 }

@@ -6,9 +6,11 @@ import { runDrain } from './drain/run.mjs';
 import { runPm2 } from './platforms/pm2.mjs';
 import { runImageRehearsals } from './rehearse/images.mjs';
 import { runRehearsals } from './rehearse/run.mjs';
+import { runRuntimes } from './runtimes/run.mjs';
 
 await runCore();
 await runDrain();
 await runRehearsals();
 await runImageRehearsals();
 await runPm2();
+await runRuntimes();

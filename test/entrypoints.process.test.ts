@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installPackage, NODE, spawnNode } from './support/child.js';
+import { installPackage, RUN, script, spawnNode } from './support/child.js';
 
 // Outside the project: resolution must not climb into the repository's own node_modules.
 const dir = join(tmpdir(), 'shutdown-hooks-install');
@@ -31,14 +31,17 @@ describe('entry points without optional peers', () => {
       import(${JSON.stringify(entry)}).then((esm) => {
         process.stdout.write(JSON.stringify({ cjs: Object.keys(cjs).sort(), esm: Object.keys(esm).filter((k) => k !== 'default').sort() }));
       });`;
-    const r = await spawnNode(['-e', code], { cwd: dir }).result;
+    const r = await spawnNode([script(code, dir)], { cwd: dir }).result;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { cjs, esm } = JSON.parse(r.stdout) as { cjs: string[]; esm: string[] };
     expect(cjs.length).toBeGreaterThan(0);
     expect(esm).toEqual(cjs.filter((k) => k !== 'default'));
     expect(() =>
-      execFileSync(NODE, ['-e', `require.resolve('express')`], { cwd: dir, stdio: 'ignore' }),
+      execFileSync(RUN[0]!, [...RUN.slice(1), script(`require.resolve('express')`, dir)], {
+        cwd: dir,
+        stdio: 'ignore',
+      }),
     ).toThrow();
   });
 });
@@ -64,7 +67,7 @@ describe('shutdown-hooks/next', () => {
       }));
       process.exit(0);
     })();`;
-      const r = await spawnNode(['-e', code], { cwd: dir }).result;
+      const r = await spawnNode([script(code, dir)], { cwd: dir }).result;
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({ manual: 'true', sigterm: 1, installed: 'running' });
     },

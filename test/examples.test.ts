@@ -33,7 +33,7 @@ describe.each([
   { file: 'nestjs.mjs', env: { NEST_PLATFORM: 'fastify' }, closes: false },
 ])('example $file $env', ({ file, env, closes }) => {
   it('serves, turns unready on SIGTERM while still serving, then exits 0', async () => {
-    const { Agent, request } = await import('undici');
+    const { Agent, request } = await import('./support/undici.js');
     const dispatcher = new Agent({ connect: { rejectUnauthorized: false }, allowH2: true });
     const child = spawnNode([example(file)], { env: { PORT: '0', DELAY_MS: '1000', ...env } });
     await child.waitFor(/^listening on /);

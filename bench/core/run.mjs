@@ -1,32 +1,11 @@
 // Core benchmarks: (a) the machinery's own cost from SIGTERM to exit, (b) import cost,
 // (c) heap per registered hook, (d) time from SIGTERM to the listener closing, (e) the cost of
 // registering and unregistering a hook with the registry otherwise empty. Each is a median over repeats, against a baseline from the same run.
-import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, printTable, round, startChild, timeRun } from '../lib.mjs';
+import { installClean, median, printTable, round, startChild, timeRun } from '../lib.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
-const root = (file) => fileURLToPath(new URL(`../../${file}`, import.meta.url));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
-
-function installClean() {
-  const dir = here('../.tmp/install');
-  const modules = join(dir, 'node_modules');
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
-  cpSync(root('dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
-  cpSync(root('package.json'), join(modules, 'shutdown-hooks/package.json'));
-  const prod = execFileSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
-    cwd: root('.'),
-    encoding: 'utf8',
-  });
-  for (const path of prod.trim().split('\n').slice(1)) {
-    cpSync(path, join(modules, path.split('node_modules/').pop()), { recursive: true });
-  }
-  return dir;
-}
 
 async function sigtermToExit(mode) {
   const times = [];

@@ -13,9 +13,18 @@ import { median } from '../lib.mjs';
 const SERVER = fileURLToPath(new URL('./server.mjs', import.meta.url));
 const KILL_AFTER = 10_000; // what `docker stop` would allow
 
-/** Starts a contender (under `wrapper`, a command prefix such as valgrind); resolves once it listens. */
-export async function startServer(contender, protocol, tls, wrapper = []) {
-  const [command, ...args] = [...wrapper, process.execPath, SERVER, contender, protocol];
+/**
+ * Starts a contender (under `wrapper`, a command prefix such as valgrind; on `runtime`, the
+ * command that runs a script); resolves once it listens.
+ */
+export async function startServer(
+  contender,
+  protocol,
+  tls,
+  wrapper = [],
+  runtime = [process.execPath],
+) {
+  const [command, ...args] = [...wrapper, ...runtime, SERVER, contender, protocol];
   const child = spawn(command, args, {
     stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     env: { ...process.env, BENCH_KEY: tls.key, BENCH_CERT: tls.cert, DEBUG: '' },
@@ -32,15 +41,21 @@ export async function startServer(contender, protocol, tls, wrapper = []) {
     });
     exited.then(() => reject(new Error(`${contender} exited before listening`)));
   });
-  const scheme = protocol === 'http' ? 'http' : 'https';
+  const scheme = protocol === 'http' || protocol === 'native' ? 'http' : 'https';
   return { child, exited, origin: `${scheme}://localhost:${ports[0]}`, ports, protocol };
 }
 
 /** Sends SIGTERM; resolves with ms until the process exited (SIGKILL after KILL_AFTER ms). */
 export async function terminate(server) {
   const start = performance.now();
-  server.child.kill('SIGTERM');
-  const killer = setTimeout(() => server.child.kill('SIGKILL'), KILL_AFTER);
+  // process.kill(), not ChildProcess#kill(): on Deno the latter reports the exit as the signal's.
+  const kill = (signal) => {
+    try {
+      process.kill(server.child.pid, signal);
+    } catch {}
+  };
+  kill('SIGTERM');
+  const killer = setTimeout(() => kill('SIGKILL'), KILL_AFTER);
   const { signal } = await server.exited;
   clearTimeout(killer);
   return { ms: performance.now() - start, killed: signal === 'SIGKILL' };
@@ -123,8 +138,8 @@ function h2Get(session, path, t) {
 }
 
 /** (A) 50 requests of 1 s in flight, SIGTERM 200 ms after they were sent. */
-export async function inFlight(contender, protocol, tls) {
-  const server = await startServer(contender, protocol, tls);
+export async function inFlight(contender, protocol, tls, runtime = undefined) {
+  const server = await startServer(contender, protocol, tls, [], runtime);
   const t = tally();
   let pending;
   let cleanup;

@@ -1,4 +1,5 @@
-// A server child for the drain benchmark: `node server.mjs <contender> <protocol>`.
+// A server child for the drain benchmark: `node server.mjs <contender> <protocol>`; on Bun and
+// Deno, protocol "native" serves with Bun.serve() or Deno.serve().
 // Every contender serves the same handler (GET /?ms=N answers "ok" after N ms) and is stopped by
 // SIGTERM the way its documentation shows. It prints "ready <port>" once listening, on the port
 // in PORT when that is set (as `shutdown-hooks rehearse` sets it), else on a free one.
@@ -68,7 +69,30 @@ process.on('message', (message) => {
   }
 });
 
-if (protocol === 'paired') {
+/** The runtime's own server (Bun.serve(), Deno.serve()), with the same handler, drained or closed. */
+async function serveNative(port) {
+  const fetch = async (request) => {
+    const q = request.url.indexOf('ms=');
+    const ms = q === -1 ? 0 : Number(request.url.slice(q + 3));
+    if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+    return new Response('ok');
+  };
+  const server = globalThis.Bun
+    ? globalThis.Bun.serve({ port, hostname: '127.0.0.1', fetch })
+    : globalThis.Deno.serve({ port, hostname: '127.0.0.1', onListen() {} }, fetch);
+  if (contender === 'shutdown-hooks') {
+    const { drainHttp } = await import('shutdown-hooks/http');
+    drainHttp(server);
+  } else if (contender === 'server.close()') {
+    const stop = () => (globalThis.Bun ? server.stop(false) : server.shutdown());
+    process.on('SIGTERM', () => stop().then(() => process.exit(0)));
+  } else throw new Error(`${contender} does not take a ${protocol} server`);
+  return globalThis.Bun ? server.port : server.addr.port;
+}
+
+if (protocol === 'native') {
+  process.stdout.write(`ready ${await serveNative(Number(process.env.PORT ?? 0))}\n`);
+} else if (protocol === 'paired') {
   const bare = http.createServer(handler);
   const measured = http.createServer(handler);
   await setup(measured);

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 interface Builtins {
   'node:cluster': typeof import('node:cluster').default;
   'node:fs': typeof import('node:fs');
+  'node:https': typeof import('node:https');
   'node:util': typeof import('node:util');
   'node:worker_threads': typeof import('node:worker_threads');
 }

@@ -15,7 +15,10 @@ export const RUNTIME: Runtime = runtimeOf(globalThis.process?.versions ?? {});
  * docs (docs/runtimes.md) hold the same list.
  */
 export const RUNTIME_LIMITS: Readonly<
-  Record<Exclude<Runtime, 'node'>, { readonly pid1Kill: string; readonly openHandles?: string }>
+  Record<
+    Exclude<Runtime, 'node'>,
+    { readonly pid1Kill: string; readonly openHandles?: string; readonly clusterThread?: string }
+  >
 > = Object.freeze({
   bun: {
     pid1Kill:
@@ -26,5 +29,7 @@ export const RUNTIME_LIMITS: Readonly<
   deno: {
     pid1Kill:
       'as PID 1 on Deno, the watchdog cannot end a blocked event loop (the kernel ignores the SIGKILL a PID 1 sends itself, and Deno cannot open an inspector session on the main thread): run the container with an init (`docker run --init`, tini) so the service is not PID 1',
+    clusterThread:
+      'no watchdog in a node:cluster worker on Deno: a worker thread started there ends the process (Deno sets up its cluster channel in the thread too); a blocked event loop is ended by the primary or by the platform',
   },
 });

@@ -1,6 +1,7 @@
 import type { Worker as WorkerType } from 'node:worker_threads';
 import { builtin } from './builtin.js';
 import { log } from './debug.js';
+import { environment } from './environment.js';
 import { RUNTIME, RUNTIME_LIMITS } from './runtime.js';
 
 // node:worker_threads is loaded when listeners are installed (preloadWatchdog), so neither a
@@ -62,6 +63,10 @@ export function startWatchdog(
 ): Watchdog {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const ms = Math.max(1, deadline + grace - Date.now());
+  if (RUNTIME === 'deno' && environment.NODE_UNIQUE_ID) {
+    log.watchdog('%s', RUNTIME_LIMITS.deno.clusterThread);
+    return { stop() {} };
+  }
   let worker: WorkerType | undefined;
   try {
     preloadWatchdog();

@@ -1,4 +1,6 @@
 import { Server as NetServer, type Server } from 'node:net';
+import { builtin } from '../core/builtin.js';
+import { RUNTIME } from '../core/runtime.js';
 
 /**
  * How one server is drained, whatever its kind: the hook's work, what happens when the shutdown
@@ -72,7 +74,15 @@ export function isHttp2Server(server: Server): boolean {
 /** The kind of server, for the hook's default name. */
 export function kindOf(server: Server): string {
   if (isHttp2Server(server)) return 'http2';
-  return isTlsServer(server) ? 'https' : 'http';
+  return isTlsServer(server) || isBunHttpsServer(server) ? 'https' : 'http';
+}
+
+/**
+ * Bun's https server is its http server with TLS: no `addContext`, one socket per connection, so
+ * the tracker follows it as a plain one. Only its name differs.
+ */
+function isBunHttpsServer(server: Server): boolean {
+  return RUNTIME === 'bun' && server instanceof builtin('node:https').Server;
 }
 
 /**

@@ -43,7 +43,11 @@ export class CommandService implements Service {
 
   terminate(signal: NodeJS.Signals, graceMs: number): string {
     this.#kill = setTimeout(() => this.#killGroup('SIGKILL'), graceMs);
-    this.#child.kill(signal);
+    // process.kill(), not ChildProcess#kill(): Deno reports a child signalled through the latter
+    // as ended by the signal, whatever its exit code.
+    try {
+      if (this.#child.pid !== undefined) process.kill(this.#child.pid, signal);
+    } catch {}
     return `${signal} sent to pid ${this.#child.pid}`;
   }
 

@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { fixture, NODE, spawnNode, spawnService } from '../support/child.js';
+import { fixture, spawnNode, spawnRuntime, spawnService } from '../support/child.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -90,7 +89,7 @@ describe('errors, natural exit and loading', () => {
   });
 
   it('exits 1 promptly when stderr is a broken pipe and an error is thrown during shutdown', async () => {
-    const proc = spawn(NODE, [fixture('broken-stderr.mjs')], {
+    const proc = spawnRuntime([fixture('broken-stderr.mjs')], {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       env: { ...process.env, DEBUG: '' },
     });

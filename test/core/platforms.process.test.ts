@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ChildResult, fixture, spawnNode, spawnService } from '../support/child.js';
+import { type ChildResult, fixture, notOn, spawnNode, spawnService } from '../support/child.js';
 
 let dir: string;
 beforeEach(() => {
@@ -97,7 +97,13 @@ describe('stopped the way the platform stops it', () => {
 
   // Under `npm run mutate` the children preload the sources through module hooks, which Node's
   // watch mode does not carry over to the process it restarts: the test applies to the build only.
-  it.skipIf(process.env.SHUTDOWN_HOOKS_MUTATE === '1')(
+  it.skipIf(
+    process.env.SHUTDOWN_HOOKS_MUTATE === '1' ||
+      notOn(
+        ['bun', 'deno'],
+        "`node --watch` is Node's (Bun's and Deno's --watch restart differently)",
+      ),
+  )(
     'node --watch: a change restarts the service after its hooks ran, on the development budget',
     async () => {
       const app = join(dir, 'app.mjs');

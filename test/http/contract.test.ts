@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { connect as netConnect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { BUN_CLOSES_IDLE, notOn } from '../support/child.js';
 import { connect, KINDS, type Running } from './kinds.js';
 
 const cleanup: (() => Promise<void>)[] = [];
@@ -63,32 +64,35 @@ describe.each(KINDS)('$name', (kind) => {
     expect(report.hooks.filter((h) => h.status !== 'ok')).toEqual([]);
   });
 
-  it('serves a request sent on a kept-alive connection after the drain began, then closes it', async () => {
-    // A long idleGrace keeps the quiet socket open, so the request meets a draining server.
-    const running = track(await kind.start({ drain: { idleGrace: 5000 } }));
-    const client = track(connect(running));
-    expect((await client.get('/fast')).status).toBe(200);
-    const done = running.sd.shutdown();
-    await new Promise((r) => setImmediate(r));
-    if (kind.protocol === 'h1') {
-      const reply = await client.get('/fast');
-      expect(reply.status).toBe(200);
-      expect(reply.headers.connection).toBe('close');
-    } else {
-      // HTTP/2: GOAWAY went out; a new stream is refused cleanly, never half-processed.
-      const outcome = await client.get('/fast').then(
-        (r) => r.status,
-        (error: NodeJS.ErrnoException) => error.code,
-      );
-      expect([
-        'ERR_HTTP2_GOAWAY_SESSION',
-        'ERR_HTTP2_INVALID_SESSION',
-        'ERR_HTTP2_STREAM_ERROR',
-      ]).toContain(outcome);
-    }
-    await client.closed;
-    expect((await done).hooks[0]!.status).toBe('ok');
-  });
+  it.skipIf(notOn(['bun'], BUN_CLOSES_IDLE))(
+    'serves a request sent on a kept-alive connection after the drain began, then closes it',
+    async () => {
+      // A long idleGrace keeps the quiet socket open, so the request meets a draining server.
+      const running = track(await kind.start({ drain: { idleGrace: 5000 } }));
+      const client = track(connect(running));
+      expect((await client.get('/fast')).status).toBe(200);
+      const done = running.sd.shutdown();
+      await new Promise((r) => setImmediate(r));
+      if (kind.protocol === 'h1') {
+        const reply = await client.get('/fast');
+        expect(reply.status).toBe(200);
+        expect(reply.headers.connection).toBe('close');
+      } else {
+        // HTTP/2: GOAWAY went out; a new stream is refused cleanly, never half-processed.
+        const outcome = await client.get('/fast').then(
+          (r) => r.status,
+          (error: NodeJS.ErrnoException) => error.code,
+        );
+        expect([
+          'ERR_HTTP2_GOAWAY_SESSION',
+          'ERR_HTTP2_INVALID_SESSION',
+          'ERR_HTTP2_STREAM_ERROR',
+        ]).toContain(outcome);
+      }
+      await client.closed;
+      expect((await done).hooks[0]!.status).toBe('ok');
+    },
+  );
 
   it('closes quiet keep-alive connections promptly', async () => {
     const running = track(await kind.start({ timeout: 5000, drain: { idleGrace: 20 } }));
@@ -208,7 +212,7 @@ describe('several servers', () => {
       drainHttp(server, { shutdown: sd, name: `api-${i}` });
     for (const server of servers) server.listen(0, '127.0.0.1');
     await Promise.all(servers.map((s) => once(s, 'listening')));
-    const { request } = await import('undici');
+    const { request } = await import('../support/undici.js');
     const replies = servers.map((s) =>
       request(`http://127.0.0.1:${(s.address() as { port: number }).port}/`),
     );

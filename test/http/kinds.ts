@@ -6,12 +6,12 @@ import http2 from 'node:http2';
 import https from 'node:https';
 import type { AddressInfo, Server } from 'node:net';
 import selfsigned from 'selfsigned';
-import { Client } from 'undici';
 import { WebSocketServer } from 'ws';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { type DrainOptions, drainHttp, readinessHandler } from '../../src/http/index.js';
 import { createShutdown, type Shutdown } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
+import { Client } from '../support/undici.js';
 
 let tls: { key: string; cert: string } | undefined;
 /** A self-signed certificate for localhost, made once per test file. */

@@ -78,7 +78,7 @@ async function until(check: () => boolean): Promise<void> {
 
 for (const kind of ['bun', 'deno'] as const) {
   describe.skipIf(
-    onlyOn(kind, `${kind === 'bun' ? 'Bun' : 'Deno'}.serve() exists only on ${kind}`),
+    onlyOn([kind], `${kind === 'bun' ? 'Bun' : 'Deno'}.serve() exists only on ${kind}`),
   )(`drainHttp on ${kind === 'bun' ? 'Bun' : 'Deno'}.serve()`, () => {
     it('serves through the delay with readiness at 503, then drains 20 of 20 requests in flight and refuses new connections', async () => {
       const sd = make();

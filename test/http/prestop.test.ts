@@ -54,13 +54,17 @@ describe('preStopHandler', () => {
     expect(report.reason).toBe('preStop');
     expect(report.exitCode).toBe(0);
     expect(exits).toEqual([0]);
-    expect(events).toEqual([
+    // The answer is written when the first hook (the drain) starts; whether the client reads it
+    // before the next hook starts is up to the runtime's event loop (on Node it does).
+    expect(events.filter((e) => !e.startsWith('preStop'))).toEqual([
       'shutdown preStop',
       'start drain http',
-      'preStop answered 200',
       'start flush',
       'flush ran',
     ]);
+    expect(events.indexOf('preStop answered 200')).toBeGreaterThan(
+      events.indexOf('start drain http'),
+    );
     // The Express adapter hands out the same handler.
     expect(expressPreStop).toBe(preStopHandler);
   });

@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DrainOptions, drainHttp } from '../../src/http/index.js';
 import { createShutdown, type Shutdown } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
+import { notOn } from '../support/child.js';
 import { certificate } from './kinds.js';
 import { rawClient, until } from './raw.js';
 
@@ -96,15 +97,28 @@ describe('connections without a request', () => {
     return { server, client, socket };
   }
 
-  it('keeps a connection still in its TLS handshake until the deadline, then destroys it', async () => {
-    const sd = instance();
-    const { socket } = await beforeHandshake(sd, { timeout: 100 });
-    const report = await sd.shutdown();
-    expect(report.hooks[0]!.status).toBe('timeout');
-    expect(socket.destroyed).toBe(true);
-  });
+  it.skipIf(
+    notOn(
+      ['bun'],
+      "Bun's https server shows a connection only once its TLS handshake is done: one still in its handshake is closed by Bun's own close",
+    ),
+  )(
+    'keeps a connection still in its TLS handshake until the deadline, then destroys it',
+    async () => {
+      const sd = instance();
+      const { socket } = await beforeHandshake(sd, { timeout: 100 });
+      const report = await sd.shutdown();
+      expect(report.hooks[0]!.status).toBe('timeout');
+      expect(socket.destroyed).toBe(true);
+    },
+  );
 
-  it('ends the drain as soon as a connection still in its TLS handshake goes away', async () => {
+  it.skipIf(
+    notOn(
+      ['bun'],
+      "Bun's https server shows a connection only once its TLS handshake is done: one still in its handshake is closed by Bun's own close",
+    ),
+  )('ends the drain as soon as a connection still in its TLS handshake goes away', async () => {
     const sd = instance();
     const { server, client } = await beforeHandshake(sd, {});
     const done = sd.shutdown();
@@ -113,7 +127,12 @@ describe('connections without a request', () => {
     expect((await done).hooks[0]!.status).toBe('ok');
   });
 
-  it('closes, as idle, a connection whose TLS handshake completes during the drain', async () => {
+  it.skipIf(
+    notOn(
+      ['bun'],
+      "Bun's https server shows a connection only once its TLS handshake is done: one still in its handshake is closed by Bun's own close",
+    ),
+  )('closes, as idle, a connection whose TLS handshake completes during the drain', async () => {
     const sd = instance();
     const { server, client } = await beforeHandshake(sd, {});
     const done = sd.shutdown();
@@ -181,36 +200,57 @@ describe('upgrades', () => {
     return { client, socket, handed, answer };
   }
 
-  it('hands over an upgraded socket whose earlier pipelined response is done, never closing it as idle', async () => {
-    const sd = instance();
-    const { client, socket, handed, answer } = await upgradeBehindRequest(sd);
-    const closed = once(socket, 'close');
-    await answer();
-    await until(() => client.received().includes('slow'));
-    const done = sd.shutdown();
-    await until(() => handed.length === 1);
-    expect(handed).toEqual([false]);
-    socket.end();
-    await closed;
-    expect((await done).hooks[0]!.status).toBe('ok');
-  });
+  it.skipIf(
+    notOn(
+      ['bun'],
+      "Bun's node:http does not take a request and an upgrade pipelined on one raw socket, nor an upgrade once its listener closed",
+    ),
+  )(
+    'hands over an upgraded socket whose earlier pipelined response is done, never closing it as idle',
+    async () => {
+      const sd = instance();
+      const { client, socket, handed, answer } = await upgradeBehindRequest(sd);
+      const closed = once(socket, 'close');
+      await answer();
+      await until(() => client.received().includes('slow'));
+      const done = sd.shutdown();
+      await until(() => handed.length === 1);
+      expect(handed).toEqual([false]);
+      socket.end();
+      await closed;
+      expect((await done).hooks[0]!.status).toBe('ok');
+    },
+  );
 
-  it('hands over an upgraded socket whose earlier pipelined response is in flight, leaving that response alone', async () => {
-    const sd = instance();
-    const { client, socket, handed, answer } = await upgradeBehindRequest(sd);
-    const done = sd.shutdown();
-    await until(() => handed.length === 1);
-    expect(handed).toEqual([false]);
-    await answer();
-    await until(() => client.received().includes('slow'));
-    // The socket belongs to the upgrade now: the drain must not ask Node to close it.
-    expect(client.received()).toMatch(/connection: keep-alive/i);
-    expect(client.received()).not.toMatch(/connection: close/i);
-    socket.end();
-    expect((await done).hooks[0]!.status).toBe('ok');
-  });
+  it.skipIf(
+    notOn(
+      ['bun'],
+      "Bun's node:http does not take a request and an upgrade pipelined on one raw socket, nor an upgrade once its listener closed",
+    ),
+  )(
+    'hands over an upgraded socket whose earlier pipelined response is in flight, leaving that response alone',
+    async () => {
+      const sd = instance();
+      const { client, socket, handed, answer } = await upgradeBehindRequest(sd);
+      const done = sd.shutdown();
+      await until(() => handed.length === 1);
+      expect(handed).toEqual([false]);
+      await answer();
+      await until(() => client.received().includes('slow'));
+      // The socket belongs to the upgrade now: the drain must not ask Node to close it.
+      expect(client.received()).toMatch(/connection: keep-alive/i);
+      expect(client.received()).not.toMatch(/connection: close/i);
+      socket.end();
+      expect((await done).hooks[0]!.status).toBe('ok');
+    },
+  );
 
-  it('hands over at once a connection upgraded during the drain', async () => {
+  it.skipIf(
+    notOn(
+      ['bun'],
+      "Bun's node:http does not take a request and an upgrade pipelined on one raw socket, nor an upgrade once its listener closed",
+    ),
+  )('hands over at once a connection upgraded during the drain', async () => {
     const sd = instance();
     const server = track(http.createServer((_req, res) => res.end('ok')));
     acceptUpgrades(server);

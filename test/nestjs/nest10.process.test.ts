@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Agent, request } from 'undici';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { fixture, installAside, spawnNode } from '../support/child.js';
+import { Agent, request } from '../support/undici.js';
 
 let dir: string;
 

@@ -1,18 +1,16 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { Load } from '../../src/rehearse/load.js';
-import { NODE } from '../support/child.js';
+import { RUN, spawnRuntime } from '../support/child.js';
 
 const cli = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const example = fileURLToPath(new URL('../../examples/cluster.mjs', import.meta.url));
 
 describe('examples/cluster.mjs', () => {
   it('a rolling-update rehearsal of the primary loses nothing; every worker stops cleanly', async () => {
-    const proc = spawn(
-      NODE,
+    const proc = spawnRuntime(
       [
         cli,
         'rehearse',
@@ -24,7 +22,7 @@ describe('examples/cluster.mjs', () => {
         '--lag',
         '800',
         '--',
-        NODE,
+        ...RUN,
         example,
       ],
       {
@@ -33,7 +31,7 @@ describe('examples/cluster.mjs', () => {
       },
     );
     let out = '';
-    proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+    proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
       out += c;
     });
     const [code] = await once(proc, 'exit');
@@ -54,18 +52,18 @@ describe('examples/cluster.mjs', () => {
 
   it('Ctrl-C (SIGINT to the whole process group): exit 0, no request lost, no worker forced', async () => {
     // Its own process group, as a terminal's foreground job: SIGINT reaches primary and workers.
-    const proc = spawn(NODE, [example], {
+    const proc = spawnRuntime([example], {
       env: { ...process.env, DEBUG: '', PORT: '0', DELAY_MS: '1200' },
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
     let out = '';
     let err = '';
-    proc.stderr.setEncoding('utf8').on('data', (c: string) => {
+    proc.stderr!.setEncoding('utf8').on('data', (c: string) => {
       err += c;
     });
     const listening = new Promise<number>((resolve) =>
-      proc.stdout.setEncoding('utf8').on('data', (c: string) => {
+      proc.stdout!.setEncoding('utf8').on('data', (c: string) => {
         out += c;
         const port = /listening on http:\/\/localhost:(\d+)/.exec(out)?.[1];
         if (port) resolve(Number(port));

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createShutdown } from '../../src/index.js';
 import { supervise } from '../../src/process/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
-import { NODE } from '../support/child.js';
+import { script, spawnRuntime } from '../support/child.js';
 
 const make = () => createShutdown({ process: createFakeProcess(), exit: false });
 
@@ -18,10 +17,10 @@ describe('supervise: bad input', () => {
 
   it('refuses a child that already exited, and bad options', async () => {
     const sd = make();
-    const done = spawn(NODE, ['-e', '0']);
+    const done = spawnRuntime([script('0')]);
     await once(done, 'exit');
     expect(() => supervise(done, { shutdown: sd })).toThrow(/has already exited/);
-    const child = spawn(NODE, ['-e', 'setInterval(() => {}, 1000)']);
+    const child = spawnRuntime([script('setInterval(() => {}, 1000)')]);
     try {
       expect(() => supervise(child, { shutdown: sd, timeout: -1 })).toThrow(/`timeout`.*-1/);
       expect(() => supervise(child, { shutdown: sd, signal: 'SIGNOPE' as never })).toThrow(
@@ -38,11 +37,12 @@ describe('supervise: bad input', () => {
 
   it('forwards the signal it is given and reports the end', async () => {
     const sd = make();
-    const child = spawn(NODE, [
-      '-e',
-      "process.on('SIGUSR2', () => process.exit(0)); setInterval(() => {}, 1000); console.log('ready')",
+    const child = spawnRuntime([
+      script(
+        "process.on('SIGUSR2', () => process.exit(0)); setInterval(() => {}, 1000); console.log('ready')",
+      ),
     ]);
-    await once(child.stdout, 'data');
+    await once(child.stdout!, 'data');
     supervise(child, { shutdown: sd, signal: 'SIGUSR2', name: 'helper' });
     const report = await sd.shutdown();
     expect(report.hooks).toMatchObject([{ name: 'helper', status: 'ok' }]);

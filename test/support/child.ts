@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, type SpawnOptions, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,21 +53,50 @@ export interface Child {
   output(): string;
 }
 
-/** The same for a test that applies on one runtime alone (a runtime's own API). */
-export function onlyOn(runtime: 'bun' | 'deno', reason: string): string | undefined {
-  if (RUNTIME === runtime) return undefined;
+/** Why a test of a request on a kept-alive socket after the drain began cannot apply on Bun. */
+export const BUN_CLOSES_IDLE =
+  "Bun's server.close() closes idle keep-alive connections at once, so a request sent on one after the drain began finds it closed (docs/runtimes.md)";
+
+/** The same for a test that applies on some runtimes alone (a runtime's own API or limits). */
+export function onlyOn(
+  runtimes: readonly ('node' | 'bun' | 'deno')[],
+  reason: string,
+): string | undefined {
+  if (runtimes.includes(RUNTIME)) return undefined;
   process.stderr.write(`skipped on ${RUNTIME}: ${reason}\n`);
   return reason;
 }
 
+let scripts = 0;
+
 /**
  * A CommonJS script file holding `code`, for what `node -e` would run: every runtime runs a file
- * (Deno has no `-e` for `deno run`).
+ * (Deno has no `-e` for `deno run`). In `dir` when its requires must resolve from there.
  */
-export function script(code: string): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'shutdown-hooks-script-')), 'script.cjs');
+export function script(code: string, dir?: string): string {
+  scripts += 1;
+  const file = join(
+    dir ?? mkdtempSync(join(tmpdir(), 'shutdown-hooks-script-')),
+    `script-${process.pid}-${scripts}.cjs`,
+  );
   writeFileSync(file, code);
   return file;
+}
+
+/**
+ * `spawn()` of a script on the runtime under test (`command` replaces the runtime's, with its
+ * arguments first).
+ */
+export function spawnRuntime(
+  args: readonly string[],
+  { command: given, ...options }: SpawnOptions & { command?: readonly string[] | undefined } = {},
+): ChildProcess {
+  const [command, ...prefix] = given ?? RUN;
+  const proc = spawn(command!, [...prefix, ...args], options);
+  // Deno reports a child signalled through ChildProcess#kill() as ended by the signal, whatever
+  // its exit code; process.kill() leaves the report alone.
+  if (RUNTIME === 'deno') proc.kill = (signal) => signalProcess(proc.pid, signal);
+  return proc;
 }
 
 /** Spawns `node <file> ...args`, collects output, and tells when it says ready. */
@@ -75,11 +104,11 @@ export function spawnNode(
   args: string[],
   options: { env?: Record<string, string>; command?: string[]; cwd?: string } = {},
 ): Child {
-  const [command, ...prefix] = options.command ?? RUN;
-  const proc = spawn(command!, [...prefix, ...args], {
+  const proc = spawnRuntime(args, {
     env: { ...process.env, DEBUG: '', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
     cwd: options.cwd,
+    command: options.command,
   });
   let stdout = '';
   let stderr = '';
@@ -122,6 +151,15 @@ export function spawnNode(
   // Children that never say ready are fine when nobody awaits `ready`.
   ready.catch(() => {});
   return { proc, ready, waitFor, result, output: () => stdout };
+}
+
+/** `process.kill(pid, signal)`, false when there is no such process. */
+function signalProcess(pid: number | undefined, signal?: NodeJS.Signals | number): boolean {
+  try {
+    return pid !== undefined && process.kill(pid, signal);
+  } catch {
+    return false;
+  }
 }
 
 /** Runs the configurable service fixture. */

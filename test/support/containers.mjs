@@ -197,10 +197,15 @@ export async function buildBaseImage(engine) {
 
 /**
  * Puts the built package into `<dir>/node_modules/shutdown-hooks` with its runtime dependencies
- * only, as `npm install shutdown-hooks` would.
+ * only, as `npm install shutdown-hooks` would, and a package.json into `dir` if it has none (Deno
+ * resolves node_modules only beside one).
  */
 export function installPackage(dir) {
   const modules = join(dir, 'node_modules');
+  mkdirSync(dir, { recursive: true });
+  if (!existsSync(join(dir, 'package.json'))) {
+    writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+  }
   mkdirSync(join(modules, 'shutdown-hooks'), { recursive: true });
   cpSync(join(root, 'dist'), join(modules, 'shutdown-hooks/dist'), { recursive: true });
   cpSync(join(root, 'package.json'), join(modules, 'shutdown-hooks/package.json'));
