@@ -26,12 +26,14 @@ beforeAll(() => {
 
 describe('entry points without optional peers', () => {
   it.each(ENTRIES)('%s loads with require() and import()', async (entry) => {
+    // An ES module, so that import() takes the package's ESM build on every runtime (Deno's
+    // import() in a CommonJS file takes the require condition).
     const code = `
-      const cjs = require(${JSON.stringify(entry)});
-      import(${JSON.stringify(entry)}).then((esm) => {
-        process.stdout.write(JSON.stringify({ cjs: Object.keys(cjs).sort(), esm: Object.keys(esm).filter((k) => k !== 'default').sort() }));
-      });`;
-    const r = await spawnNode([script(code, dir)], { cwd: dir }).result;
+      import { createRequire } from 'node:module';
+      const cjs = createRequire(import.meta.url)(${JSON.stringify(entry)});
+      const esm = await import(${JSON.stringify(entry)});
+      process.stdout.write(JSON.stringify({ cjs: Object.keys(cjs).sort(), esm: Object.keys(esm).filter((k) => k !== 'default').sort() }));`;
+    const r = await spawnNode([script(code, dir, 'module')], { cwd: dir }).result;
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const { cjs, esm } = JSON.parse(r.stdout) as { cjs: string[]; esm: string[] };
@@ -57,7 +59,9 @@ describe('shutdown-hooks/next', () => {
         how === 'require'
           ? "require('shutdown-hooks/next')"
           : "await import('shutdown-hooks/next')";
-      const code = `(async () => {
+      const code = `
+      import { createRequire } from 'node:module';
+      const require = createRequire(import.meta.url);
       ${load};
       const { getDefaultShutdown } = require('shutdown-hooks');
       process.stdout.write(JSON.stringify({
@@ -65,9 +69,8 @@ describe('shutdown-hooks/next', () => {
         sigterm: process.listenerCount('SIGTERM'),
         installed: getDefaultShutdown().state,
       }));
-      process.exit(0);
-    })();`;
-      const r = await spawnNode([script(code, dir)], { cwd: dir }).result;
+      process.exit(0);`;
+      const r = await spawnNode([script(code, dir, 'module')], { cwd: dir }).result;
       expect(r.stderr).toBe('');
       expect(JSON.parse(r.stdout)).toEqual({ manual: 'true', sigterm: 1, installed: 'running' });
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnNode } from './support/child.js';
+import { onlyOn, spawnNode } from './support/child.js';
 
 const example = (name: string) => new URL(`../examples/${name}`, import.meta.url).pathname;
 
@@ -22,6 +22,9 @@ describe('examples', () => {
 
 describe.each([
   { file: 'http.mjs', env: {}, closes: true },
+  ...(onlyOn(['bun', 'deno'], 'examples/native.mjs serves with Bun.serve() or Deno.serve()')
+    ? []
+    : [{ file: 'native.mjs', env: {}, closes: true }]),
   { file: 'express.mjs', env: { EXPRESS_PACKAGE: 'express4' }, closes: true },
   { file: 'express.mjs', env: { EXPRESS_PACKAGE: 'express5' }, closes: true },
   { file: 'fastify.mjs', env: { FASTIFY_PACKAGE: 'fastify4' }, closes: true },

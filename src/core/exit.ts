@@ -24,7 +24,9 @@ export function flushStdio(timeout: number): Promise<void> {
       const names = [...pending];
       // A pipe's pending write counts whole until it completes: an upper bound of what is lost.
       const queued = names.reduce((sum, name) => sum + (streams[name]!.writableLength ?? 0), 0);
-      const line = `${names.join(' and ')} not flushed within ${timeout} ms (flushTimeout); exiting anyway, up to ${queued} bytes not written`;
+      // A replaced write, or Bun's streams, hold data without counting it.
+      const lost = queued > 0 ? `up to ${queued} bytes not written` : 'what they held may be lost';
+      const line = `${names.join(' and ')} not flushed within ${timeout} ms (flushTimeout); exiting anyway, ${lost}`;
       log.core(line);
       if (!pending.has('stderr')) {
         try {
@@ -44,8 +46,15 @@ export function flushStdio(timeout: number): Promise<void> {
           resolve();
         }
       };
+      const stream = streams[name]!;
+      // Bun calls a write's callback before what was queued ahead of it is out: its 'drain' is
+      // the one sign that the queue is empty.
+      if (backedUp.has(stream as object)) {
+        (stream as unknown as NodeJS.WriteStream).once('drain', settle);
+        continue;
+      }
       try {
-        streams[name]!.write('', 'utf8', settle);
+        stream.write('', 'utf8', settle);
       } catch {
         settle();
       }
@@ -55,8 +64,36 @@ export function flushStdio(timeout: number): Promise<void> {
 
 /** Data may still be on its way: queued on the stream, or written through a replaced `write`. */
 function mayHoldData(stream: Flushable): boolean {
-  return (stream.writableLength ?? 0) > 0 || Object.hasOwn(stream, 'write');
+  return (
+    (stream.writableLength ?? 0) > 0 ||
+    Object.hasOwn(stream, 'write') ||
+    backedUp.has(stream as object)
+  );
 }
+
+/** Bun's stdout and stderr whose last write was refused (returned false) and not yet drained. */
+const backedUp = new WeakSet<object>();
+
+/**
+ * On Bun, follows whether stdout and stderr hold data: Bun's streams report an empty queue
+ * (`writableLength` 0) while they hold megabytes, and call a write's callback early; only a
+ * write's `false` and the `'drain'` after it tell. Once per process.
+ */
+export function watchStdioOnBun(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    const marked = stream as NodeJS.WriteStream & { [kWatched]?: true };
+    if (marked[kWatched]) continue;
+    marked[kWatched] = true;
+    const write = stream.write;
+    stream.write = function (this: NodeJS.WriteStream, ...args: unknown[]) {
+      const ok = (write as (...a: unknown[]) => boolean).apply(this, args);
+      if (!ok) backedUp.add(stream);
+      return ok;
+    } as typeof stream.write;
+    stream.on('drain', () => backedUp.delete(stream));
+  }
+}
+const kWatched = Symbol.for('shutdown-hooks.stdio-watched');
 
 export function validateExitCode(value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 255) {

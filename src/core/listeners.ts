@@ -1,8 +1,10 @@
 import type { BroadcastChannel as Channel } from 'node:worker_threads';
 import { builtin } from './builtin.js';
 import { flushWaiting, loadDebug, log } from './debug.js';
+import { watchStdioOnBun } from './exit.js';
 import type { ResolvedOptions } from './options.js';
 import { announcePlatform } from './platform-options.js';
+import { RUNTIME } from './runtime.js';
 import { registryListener } from './signals.js';
 import { currentThread, isThreadStop, threadChannelName } from './thread.js';
 import { type Trigger, trigger } from './trigger.js';
@@ -41,6 +43,8 @@ export class ProcessListeners {
   #ppid = 0;
   /** Set while the listeners of an emptied registry wait to be removed. */
   #unlistenTimer: ReturnType<typeof setImmediate> | undefined;
+  /** Removes the `disconnect` listener on Deno's cluster Worker object. */
+  #workerListener: (() => void) | undefined;
   /** Whether the instance runs in a worker thread (known once it listens). */
   inThread = false;
 
@@ -65,6 +69,7 @@ export class ProcessListeners {
     this.inThread = thread !== undefined;
     if (options.exit === true && !thread) {
       preloadWatchdog();
+      if (real && RUNTIME === 'bun') watchStdioOnBun();
       // Under Node's permission model without --allow-worker the watchdog cannot start.
       if (real && log.watchdog.enabled) {
         const { permission } = process as { permission?: { has(scope: string): boolean } };
@@ -91,12 +96,20 @@ export class ProcessListeners {
     if (real && !thread && log.signals.enabled) this.reportOtherOwners('at install');
     // Which platform's defaults apply, and the grace warning when they cannot be kept.
     if (real) announcePlatform(options);
-    if (real && options.disconnect && process.channel) {
+    // A thread has no IPC channel of its own (Deno throws when a thread asks for one).
+    if (real && !thread && options.disconnect && process.channel) {
       this.#ppid = process.ppid;
       // First: a cluster worker's own listener exits the process at once.
       const listener = () => this.#onDisconnect();
       this.#listeners.set('disconnect', listener);
       process.prependListener('disconnect', listener);
+      // Deno tells a cluster worker only through its Worker object, then exits it unless it is
+      // marked as leaving on purpose.
+      if (RUNTIME === 'deno') {
+        const worker = clusterWorker();
+        worker?.prependListener('disconnect', listener);
+        this.#workerListener = worker && (() => worker.off('disconnect', listener));
+      }
     }
     if (real && options.shutdownMessage) {
       add('message', (message: unknown) => {
@@ -142,6 +155,8 @@ export class ProcessListeners {
   /** Removes every listener added. Idempotent. */
   unlisten(): void {
     this.off(...this.#listeners.keys());
+    this.#workerListener?.();
+    this.#workerListener = undefined;
     this.#channel?.close();
     this.#channel = undefined;
   }
@@ -177,8 +192,9 @@ export class ProcessListeners {
   #listenToSupervisor(threadId: number): void {
     const { BroadcastChannel } = globalThis as unknown as { BroadcastChannel: typeof Channel };
     const channel = new BroadcastChannel(threadChannelName(threadId));
-    // Listening must not keep the thread alive.
-    channel.unref();
+    // Listening must not keep the thread alive (Deno's BroadcastChannel, the web one, has no
+    // unref() and does not hold the thread).
+    (channel as { unref?: () => void }).unref?.();
     channel.onmessage = (event) => {
       const data = (event as { data?: unknown }).data;
       if (!isThreadStop(data) || this.#target.state() !== 'running') return;

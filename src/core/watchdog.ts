@@ -1,7 +1,6 @@
 import type { Worker as WorkerType } from 'node:worker_threads';
 import { builtin } from './builtin.js';
 import { log } from './debug.js';
-import { environment } from './environment.js';
 import { RUNTIME, RUNTIME_LIMITS } from './runtime.js';
 
 // node:worker_threads is loaded when listeners are installed (preloadWatchdog), so neither a
@@ -34,6 +33,10 @@ if (Atomics.wait(flag, 0, 0, workerData.ms) === 'timed-out') {
   if (workerData.verbose) {
     require('node:fs').writeSync(2, 'shutdown-hooks:watchdog the event loop stayed blocked ' + workerData.grace +
       ' ms past the global deadline (timeout ' + workerData.timeout + ' ms); killing the process\\n');
+    // Said from here too: the main thread's stderr may not get it out while its loop is blocked.
+    if (workerData.pid === 1 && workerData.limit) {
+      require('node:fs').writeSync(2, 'shutdown-hooks:watchdog ' + workerData.limit + '\\n');
+    }
   }
   if (workerData.pid === 1) {
     try {
@@ -63,7 +66,7 @@ export function startWatchdog(
 ): Watchdog {
   const flag = new Int32Array(new SharedArrayBuffer(4));
   const ms = Math.max(1, deadline + grace - Date.now());
-  if (RUNTIME === 'deno' && environment.NODE_UNIQUE_ID) {
+  if (RUNTIME === 'deno' && builtin('node:cluster').isWorker) {
     log.watchdog('%s', RUNTIME_LIMITS.deno.clusterThread);
     return { stop() {} };
   }
@@ -80,6 +83,7 @@ export function startWatchdog(
         timeout,
         pid,
         verbose: log.watchdog.enabled,
+        limit: RUNTIME === 'node' ? undefined : RUNTIME_LIMITS[RUNTIME].pid1Kill,
       },
       // Half the cost of starting the thread is wiring its stdio into the parent's streams and
       // copying the environment; it needs neither (it writes to fd 2 directly).

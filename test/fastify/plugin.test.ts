@@ -5,6 +5,7 @@ import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { shutdownHooks } from '../../src/fastify/index.js';
 import { Priority } from '../../src/index.js';
+import { notOn } from '../support/child.js';
 import { make } from '../support/servers.js';
 
 describe('fastify plugin', () => {
@@ -99,29 +100,32 @@ describe('fastify plugin', () => {
     expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok']);
   });
 
-  it('with forceCloseConnections: true, the drain itself closes the connections, before the hooks after it', async () => {
-    const fastify = (await import('fastify')).default;
-    const sd = make();
-    const app = fastify({ forceCloseConnections: true });
-    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    const { port } = app.server.address() as { port: number };
-    const client = connect({ port, host: '127.0.0.1' }).resume();
-    client.on('error', () => {});
-    await once(client, 'connect');
-    const open = () =>
-      new Promise<number>((resolve, reject) =>
-        app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
-      );
-    await vi.waitFor(async () => expect(await open()).toBe(1));
-    let openDuringFlush = -1;
-    sd.onShutdown('flush', async () => {
-      openDuringFlush = await open();
-    });
-    const report = await sd.shutdown();
-    expect(openDuringFlush).toBe(0);
-    expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
-  });
+  it.skipIf(notOn(['bun'], "Bun's server.getConnections() counts no connection"))(
+    'with forceCloseConnections: true, the drain itself closes the connections, before the hooks after it',
+    async () => {
+      const fastify = (await import('fastify')).default;
+      const sd = make();
+      const app = fastify({ forceCloseConnections: true });
+      await app.register(shutdownHooks, { shutdown: sd, readinessPath: false });
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = app.server.address() as { port: number };
+      const client = connect({ port, host: '127.0.0.1' }).resume();
+      client.on('error', () => {});
+      await once(client, 'connect');
+      const open = () =>
+        new Promise<number>((resolve, reject) =>
+          app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))),
+        );
+      await vi.waitFor(async () => expect(await open()).toBe(1));
+      let openDuringFlush = -1;
+      sd.onShutdown('flush', async () => {
+        openDuringFlush = await open();
+      });
+      const report = await sd.shutdown();
+      expect(openDuringFlush).toBe(0);
+      expect(report.hooks.map((h) => h.status)).toEqual(['ok', 'ok', 'ok']);
+    },
+  );
 
   it("runs Fastify's onClose hooks at Priority.RESOURCE, after the app's own hooks", async () => {
     const fastify = (await import('fastify')).default;

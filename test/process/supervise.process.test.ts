@@ -167,7 +167,8 @@ describe('parent loss', () => {
     await waitForLine(out, /ready/);
     child.disconnect();
     await decided;
-    child.kill('SIGTERM');
+    // process.kill(): Deno reports a child signalled by ChildProcess#kill() as ended by the signal.
+    process.kill(child.pid!, 'SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
     expect(readFileSync(out, 'utf8')).toContain('hook ran, reason SIGTERM');

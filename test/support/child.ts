@@ -70,14 +70,19 @@ export function onlyOn(
 let scripts = 0;
 
 /**
- * A CommonJS script file holding `code`, for what `node -e` would run: every runtime runs a file
- * (Deno has no `-e` for `deno run`). In `dir` when its requires must resolve from there.
+ * A script file holding `code`, for what `node -e` would run: every runtime runs a file (Deno has
+ * no `-e` for `deno run`). CommonJS unless `type` says 'module'; in `dir` when its imports must
+ * resolve from there.
  */
-export function script(code: string, dir?: string): string {
+export function script(
+  code: string,
+  dir?: string,
+  type: 'commonjs' | 'module' = 'commonjs',
+): string {
   scripts += 1;
   const file = join(
     dir ?? mkdtempSync(join(tmpdir(), 'shutdown-hooks-script-')),
-    `script-${process.pid}-${scripts}.cjs`,
+    `script-${process.pid}-${scripts}.${type === 'module' ? 'mjs' : 'cjs'}`,
   );
   writeFileSync(file, code);
   return file;

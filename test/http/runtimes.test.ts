@@ -1,11 +1,12 @@
-// drainHttp() on the runtimes' own servers, each on its runtime: Bun.serve() and Deno.serve().
+// drainHttp() on every runtime: node:http on Node, Bun and Deno, and the runtimes' own servers,
+// each on its runtime: Bun.serve() and Deno.serve().
 import http from 'node:http';
 import { describe, expect, it } from 'vitest';
 import { drainHttp, readinessHandler } from '../../src/http/index.js';
 import { createShutdown, type Shutdown, type ShutdownReport } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
 import { onlyOn } from '../support/child.js';
-import { make } from '../support/servers.js';
+import { listening, make } from '../support/servers.js';
 
 type Fetch = (request: Request) => Response | Promise<Response>;
 interface Native {
@@ -56,16 +57,28 @@ function service(kind: 'bun' | 'deno', sd: Shutdown, ms = 300) {
 }
 
 /** A GET through `agent`: its status, or the error code of a request that got no answer. */
-function get(
+async function get(
   port: number,
   path: string,
   agent: http.Agent | false = false,
 ): Promise<number | string> {
+  const answer = await exchange(port, path, agent);
+  return typeof answer === 'string' ? answer : answer.status;
+}
+
+/** A GET through `agent`: its status and Connection header, or the error code. */
+function exchange(
+  port: number,
+  path: string,
+  agent: http.Agent | false,
+): Promise<{ status: number; connection: string | undefined } | string> {
   return new Promise((resolve) => {
     http
       .get({ port, host: '127.0.0.1', path, agent }, (res) => {
         res.resume();
-        res.on('end', () => resolve(res.statusCode!));
+        res.on('end', () =>
+          resolve({ status: res.statusCode!, connection: res.headers.connection }),
+        );
       })
       .on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
   });
@@ -75,6 +88,29 @@ async function until(check: () => boolean): Promise<void> {
   for (let i = 0; i < 500 && !check(); i++) await sleep(10);
   expect(check()).toBe(true);
 }
+
+describe(`drainHttp on node:http, on ${process.versions.bun ? 'Bun' : process.versions.deno ? 'Deno' : 'Node'}`, () => {
+  it('drains 20 of 20 requests in flight, each answered with Connection: close, and refuses new connections', async () => {
+    const sd = make();
+    let arrived = 0;
+    const server = http.createServer((_req, res) => {
+      arrived += 1;
+      setTimeout(() => res.end('ok'), 300);
+    });
+    const port = await listening(server);
+    drainHttp(server, { shutdown: sd });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+    const inFlight = Array.from({ length: 20 }, () => exchange(port, '/', agent));
+    await until(() => arrived === 20);
+    const report = await sd.shutdown();
+    expect(await Promise.all(inFlight)).toEqual(
+      Array(20).fill({ status: 200, connection: 'close' }),
+    );
+    expect(report.hooks).toMatchObject([{ name: 'drain http', status: 'ok' }]);
+    expect(await get(port, '/')).toBe('ECONNREFUSED');
+    agent.destroy();
+  });
+});
 
 for (const kind of ['bun', 'deno'] as const) {
   describe.skipIf(
