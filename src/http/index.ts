@@ -16,3 +16,4 @@ export {
   type ReadinessOptions,
   readinessHandler,
 } from './readiness.js';
+export type { BunServer, DenoServer, NativeServer } from './server.js';
