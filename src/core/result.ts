@@ -27,7 +27,12 @@ export interface HookEnd {
  * A hook's line in the report. Cut off by a forced exit: `error`; by a deadline: `timeout`.
  * A thrown value that is not an Error is wrapped, so the report always holds one.
  */
-export function resultOf(entry: HookEntry, durationMs: number, end: HookEnd): HookResult {
+export function resultOf(
+  entry: HookEntry,
+  durationMs: number,
+  end: HookEnd,
+  startMs?: number,
+): HookResult {
   let status: HookStatus = end.skipped ? 'skipped' : 'ok';
   let error: unknown;
   if (end.cut) {
@@ -37,6 +42,12 @@ export function resultOf(entry: HookEntry, durationMs: number, end: HookEnd): Ho
     error = end.thrown instanceof Error ? end.thrown : new HookFailedError(entry.name, end.thrown);
     status = 'error';
   }
-  const result = { name: entry.name, priority: entry.priority, status, durationMs };
+  const result = {
+    name: entry.name,
+    priority: entry.priority,
+    status,
+    durationMs,
+    ...(startMs === undefined ? {} : { startMs }),
+  };
   return error === undefined ? result : { ...result, error };
 }

@@ -179,7 +179,7 @@ export class ShutdownRun {
       clearTimeout(timer);
       sleeping?.();
       this.#running.delete(entry);
-      this.#record(entry, Date.now() - called, { cut, failed, thrown: error });
+      this.#record(entry, called, { cut, failed, thrown: error });
       settled();
     };
     this.#running.set(entry, (reason) => {
@@ -246,8 +246,10 @@ export class ShutdownRun {
     return wait + Math.max(1, Math.floor((this.deadline - start - wait) * share));
   }
 
-  #record(entry: HookEntry, durationMs: number, end: HookEnd): void {
-    const result = resultOf(entry, durationMs, end);
+  /** A hook called at `called` (epoch ms) has ended. */
+  #record(entry: HookEntry, called: number, end: HookEnd): void {
+    const durationMs = Date.now() - called;
+    const result = resultOf(entry, durationMs, end, called - this.startedAt);
     if (end.cut instanceof HookTimeoutError) {
       this.#emit('timeout', { name: entry.name, timeout: end.cut.timeout, global: false });
     }

@@ -52,6 +52,8 @@ export interface HookResult {
   readonly status: HookStatus;
   /** Time from the hook's start to its end (0 when skipped). */
   readonly durationMs: number;
+  /** Ms from the start of the shutdown to the hook's start; absent when it was skipped. */
+  readonly startMs?: number;
   /** What it threw or rejected with, or the timeout/forced error that cut it off. */
   readonly error?: unknown;
 }

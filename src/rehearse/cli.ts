@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import type { HookResult } from '../core/types.js';
+import { renderHtml } from './html.js';
 import { OUTCOMES } from './load.js';
 import { parseRehearseArgs, USAGE, UsageError } from './options.js';
 import { type Rehearsal, rehearse, ServiceError } from './run.js';
@@ -31,6 +33,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
+  if (options.from !== undefined) return drawFrom(options.from, options.html!);
   const live = process.stderr.isTTY === true && !options.json;
   const progress = (line: string) => {
     if (live) process.stderr.write(`\r\x1b[K… ${line}`);
@@ -49,13 +52,34 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 1;
   }
   if (live) process.stderr.write('\r\x1b[K');
+  if (options.html !== undefined) writeFileSync(options.html, renderHtml(result));
   if (options.json) {
-    const { timeline: _timeline, ...json } = result;
-    process.stdout.write(`${JSON.stringify(json)}\n`);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
   } else {
     process.stdout.write(format(result, options.lag));
   }
   return result.verdict === 'pass' ? 0 : 1;
+}
+
+/** `--html FILE --from result.json`: the page of a rehearsal saved with `--json`. */
+function drawFrom(from: string, html: string): number {
+  let result: Rehearsal;
+  try {
+    result = JSON.parse(readFileSync(from, 'utf8')) as Rehearsal;
+  } catch (error) {
+    process.stderr.write(
+      `shutdown-hooks rehearse: cannot read ${from}: ${(error as Error).message}\n`,
+    );
+    return 2;
+  }
+  if (!Array.isArray(result?.requests?.log) || !Array.isArray(result.timeline)) {
+    process.stderr.write(
+      `shutdown-hooks rehearse: ${from} is not the output of rehearse --json (no requests.log or timeline)\n`,
+    );
+    return 2;
+  }
+  writeFileSync(html, renderHtml(result));
+  return 0;
 }
 
 /** The readable report: timeline, requests by outcome, exit, the service's own report, verdict. */

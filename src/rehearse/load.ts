@@ -35,7 +35,12 @@ export interface LoadResult {
   readonly byKind: Readonly<Record<Outcome, number>>;
   /** Ms (on the load's clock) of the last `ok` answer, if any. */
   readonly lastOkAt: number | undefined;
+  /** Every request sent: when it was sent and when it ended (on the load's clock), and how. */
+  readonly log: readonly RequestLine[];
 }
+
+/** One request: sent at, ended at, outcome. */
+export type RequestLine = readonly [sentAt: number, endedAt: number, outcome: Outcome];
 
 /**
  * A steady load: `rate` requests a second over at most `connections` keep-alive sockets (or a
@@ -55,6 +60,7 @@ export class Load {
     number
   >;
   readonly #pending = new Set<http.ClientRequest>();
+  readonly #log: RequestLine[] = [];
   readonly #connections: number;
   #sent = 0;
   #unsent = 0;
@@ -119,18 +125,22 @@ export class Load {
       unsent: this.#unsent,
       byKind: { ...this.#byKind },
       lastOkAt: this.#lastOkAt,
+      log: [...this.#log],
     };
   }
 
   #send(): void {
     this.#sent += 1;
+    const sentAt = this.#now();
     let written = false;
     let done = false;
     const end = (kind: Outcome) => {
       if (done) return;
       done = true;
       this.#byKind[kind] += 1;
-      if (kind === 'ok') this.#lastOkAt = this.#now();
+      const now = this.#now();
+      this.#log.push([sentAt, now, kind]);
+      if (kind === 'ok') this.#lastOkAt = now;
       this.#pending.delete(req);
       if (this.#pending.size === 0) this.#drained?.();
     };

@@ -22,6 +22,10 @@ export const REHEARSE_DEFAULTS = Object.freeze({
   readyTimeout: 15_000,
   preStop: undefined as string | undefined,
   json: false,
+  /** A page to write the rehearsal to, as a timeline. */
+  html: undefined as string | undefined,
+  /** A saved `--json` result to draw the page from, instead of rehearsing. */
+  from: undefined as string | undefined,
   /** An image to run as a container instead of a command. */
   image: undefined as string | undefined,
   /** The container engine: `docker` when it is on PATH, else `podman`. */
@@ -49,6 +53,10 @@ export interface RehearseOptions {
   readonly readyTimeout: number;
   readonly preStop: PreStop | undefined;
   readonly json: boolean;
+  /** Also write the rehearsal as a page (`--html`). */
+  readonly html: string | undefined;
+  /** Draw the page from a saved `--json` result instead of rehearsing (`--from`). */
+  readonly from: string | undefined;
   /** The platform rehearsed (`--platform`): the service is told it runs there. */
   readonly platform: PlatformProfile | undefined;
   /** The image to run, with the engine and whether to pull it; `undefined`: a command runs. */
@@ -101,6 +109,9 @@ ${PLATFORMS.map(
 ).join('\n')}
   --ready-timeout <ms>   longest wait for readiness [${REHEARSE_DEFAULTS.readyTimeout}]
   --json                 print one JSON object instead of the report
+  --html <file>          also write the rehearsal as a page that opens offline: requests by
+                         outcome over time, the moments of termination, the hooks [none]
+  --from <file>          with --html: draw the page from a saved --json result, no rehearsal
   --image <image>        run a container of this image instead of a command; args after --
                          replace its CMD [none]
   --engine <name>        docker or podman [docker when on PATH, else podman]
@@ -121,7 +132,12 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
   const { values, positionals } = parsed;
   if (values.help) return 'help';
   const image = values.image;
-  if (image === undefined && positionals.length === 0) {
+  if (values.from !== undefined && values.html === undefined) {
+    throw new UsageError(
+      '--from goes with --html: shutdown-hooks rehearse --html out.html --from result.json',
+    );
+  }
+  if (image === undefined && positionals.length === 0 && values.from === undefined) {
     throw new UsageError(
       'missing the service command: shutdown-hooks rehearse [options] -- node server.js (or --image <image>)',
     );
@@ -196,6 +212,8 @@ export function parseRehearseArgs(args: readonly string[]): RehearseOptions | 'h
     ),
     preStop,
     json: values.json ?? REHEARSE_DEFAULTS.json,
+    html: values.html,
+    from: values.from,
     platform,
     image: image === undefined ? undefined : { name: image, engine, pull: values.pull ?? false },
     command: positionals,
@@ -219,6 +237,8 @@ function parse(args: readonly string[]) {
       'pre-stop': { type: 'string' },
       'ready-timeout': { type: 'string' },
       json: { type: 'boolean' },
+      html: { type: 'string' },
+      from: { type: 'string' },
       image: { type: 'string' },
       engine: { type: 'string' },
       pull: { type: 'boolean' },
@@ -226,6 +246,14 @@ function parse(args: readonly string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+/** The preStop as `--pre-stop` takes it, or null. */
+export function describePreStop(preStop: PreStop | undefined): string | null {
+  if (!preStop) return null;
+  if (preStop.kind === 'sleep') return `sleep:${preStop.ms}`;
+  if (preStop.kind === 'http') return `http:${preStop.path}`;
+  return `exec:${preStop.command.join(' ')}`;
 }
 
 function parsePreStop(value: string): PreStop {

@@ -5,12 +5,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { PLATFORM_ENV } from '../core/platform.js';
 import { REPORT_FILE_ENV } from '../core/report-file.js';
 import { signalExitCode } from '../core/signals.js';
-import type { ShutdownReport } from '../core/types.js';
 import { CommandService } from './command.js';
 import { ContainerService, REPORT_MOUNT } from './container.js';
 import { explain } from './explain.js';
 import { Load } from './load.js';
-import type { RehearseOptions } from './options.js';
+import { describePreStop, type RehearseOptions } from './options.js';
 import {
   checkLoadUrl,
   freePort,
@@ -19,51 +18,18 @@ import {
   waitUntilReady,
   watchReadiness,
 } from './probe.js';
-import {
-  type ContainerFacts,
-  describeExit,
-  type End,
-  firstProcessOf,
-  type Service,
-  ServiceError,
-} from './service.js';
+import { describeExit, type End, firstProcessOf, type Service, ServiceError } from './service.js';
 
 export { ServiceError } from './service.js';
 
-/** The one JSON object of `--json`. */
-export interface RehearsalResult {
-  readonly verdict: 'pass' | 'fail';
-  /** The platform rehearsed (`--platform`), or null. */
-  readonly platform: string | null;
-  readonly requests: {
-    readonly sent: number;
-    readonly ok: number;
-    readonly failed: number;
-    /** Due at the rate but never sent: the service answered fewer (see `Load`). */
-    readonly unsent: number;
-    readonly byKind: Record<string, number>;
-  };
-  /** How the service ended; `ms` from the start of termination (the preStop, else the signal). */
-  readonly exit: { code: number | null; signal: string | null; ms: number; killed: boolean };
-  /** Ms from the start of termination to the first non-200 answer of the readiness path. */
-  readonly readiness: { flippedMs: number | null };
-  readonly report: ShutdownReport | null;
-  /** The container's facts with `--image`; null when a command ran. */
-  readonly container: ContainerFacts | null;
-  /** One sentence per reason the verdict is `fail`, and per warning: those the report prints. */
-  readonly notes: readonly string[];
-}
+import type { Moment, Rehearsal } from './result.js';
 
-/** What the readable output adds to the result: when things happened. */
-export interface Rehearsal extends RehearsalResult {
-  /** Ms from the start of termination; negative for what came before. */
-  readonly timeline: readonly { readonly ms: number; readonly what: string }[];
-}
+export type { Rehearsal, RehearsalResult } from './result.js';
 
 /** Something to say while it runs (the progress line). */
 export type Progress = (line: string) => void;
 
-type Timeline = { ms: number; what: string }[];
+type Timeline = Moment[];
 
 /** The file name of the service's report, in the rehearsal's own temp dir. */
 const REPORT_FILE = 'report.json';
@@ -180,26 +146,27 @@ async function observe(
 
   const t0 = Date.now();
   const timeline: Timeline = [
-    { ms: started - t0, what: 'service started' },
-    { ms: readyAt - t0, what: `ready (${options.ready} answered 200)` },
+    { ms: started - t0, what: 'service started', kind: 'started' },
+    { ms: readyAt - t0, what: `ready (${options.ready} answered 200)`, kind: 'ready' },
   ];
-  const at = (what: string) => timeline.push({ ms: Date.now() - t0, what });
+  const at = (what: string, kind: Moment['kind']) =>
+    timeline.push({ ms: Date.now() - t0, what, kind });
   const readiness = watchReadiness(`${base}${options.ready}`, service.exited);
   const lagOver = sleep(options.lag).then(() => {
     load.stop();
-    at(`lag over: the endpoint stops routing to the service (${options.lag} ms)`);
+    at(`lag over: the endpoint stops routing to the service (${options.lag} ms)`, 'lag');
   });
   await terminate(service, options, { base, at, t0, running: () => ended === undefined });
   progress('termination under way; waiting for the service to exit');
   const end = await service.exited;
   const exitMs = Date.now() - t0;
   const killed = service.killed(end);
-  if (killed) at(`grace period over: SIGKILL (${options.grace} ms)`);
-  timeline.push({ ms: exitMs, what: `exited (${describeExit(end)})` });
+  if (killed) at(`grace period over: SIGKILL (${options.grace} ms)`, 'killed');
+  timeline.push({ ms: exitMs, what: `exited (${describeExit(end)})`, kind: 'exit' });
   progress(`exited (${describeExit(end)}) after ${exitMs} ms; finishing the load`);
   const flipped = await readiness.stop();
   if (flipped !== undefined) {
-    timeline.push({ ms: flipped - t0, what: `${options.ready} answered 503` });
+    timeline.push({ ms: flipped - t0, what: `${options.ready} answered 503`, kind: 'readiness' });
   }
   // Whatever else the command started dies with it now, as with a container's processes.
   const strays = service.sweep();
@@ -208,7 +175,7 @@ async function observe(
   load.abandon();
   const result = load.result();
   if (result.lastOkAt !== undefined) {
-    timeline.push({ ms: result.lastOkAt - t0, what: 'last request answered ok' });
+    timeline.push({ ms: result.lastOkAt - t0, what: 'last request answered ok', kind: 'last-ok' });
   }
   timeline.sort((a, b) => a.ms - b.ms);
 
@@ -238,12 +205,20 @@ async function observe(
       failed,
       unsent: result.unsent,
       byKind: { ...result.byKind },
+      log: result.log.map(([sent, ended, kind]) => [sent - t0, ended - t0, kind] as const),
     },
     exit: { code: end.code, signal: end.signal, ms: exitMs, killed },
     readiness: { flippedMs: flipped === undefined ? null : flipped - t0 },
     report,
     container,
     notes,
+    startedAt: t0,
+    settings: {
+      signal: options.signal,
+      lagMs: options.lag,
+      graceMs: options.grace,
+      preStop: describePreStop(options.preStop),
+    },
     timeline,
   };
 }
@@ -257,7 +232,7 @@ async function terminate(
   options: RehearseOptions,
   when: {
     readonly base: string;
-    readonly at: (what: string) => void;
+    readonly at: (what: string, kind: Moment['kind']) => void;
     readonly t0: number;
     readonly running: () => boolean;
   },
@@ -265,7 +240,7 @@ async function terminate(
   const { base, at, t0 } = when;
   const { preStop } = options;
   if (preStop) {
-    at(`preStop ${preStopLabel(preStop)}`);
+    at(`preStop ${preStopLabel(preStop)}`, 'preStop');
     const hook =
       preStop.kind === 'sleep'
         ? sleep(preStop.ms)
@@ -275,7 +250,7 @@ async function terminate(
     await Promise.race([hook, service.exited, sleep(options.grace)]);
   }
   if (!when.running()) return;
-  at(service.terminate(options.signal, Math.max(0, options.grace - (Date.now() - t0))));
+  at(service.terminate(options.signal, Math.max(0, options.grace - (Date.now() - t0))), 'signal');
 }
 
 function preStopLabel(preStop: NonNullable<RehearseOptions['preStop']>): string {

@@ -125,7 +125,13 @@ describe('contracts', () => {
     const { sd } = harness();
     sd.onShutdown('fine', () => {});
     const report = await sd.shutdown();
-    expect(report.hooks[0]).toEqual({ name: 'fine', priority: 100, status: 'ok', durationMs: 0 });
+    expect(report.hooks[0]).toEqual({
+      name: 'fine',
+      priority: 100,
+      status: 'ok',
+      durationMs: 0,
+      startMs: 0,
+    });
     expect('error' in report.hooks[0]!).toBe(false);
   });
 

@@ -47,6 +47,9 @@ describe('shutdown-hooks rehearse', () => {
       'report',
       'container',
       'notes',
+      'startedAt',
+      'settings',
+      'timeline',
     ]);
     expect(json.container).toBeNull();
     expect(json.notes).toEqual([]);
