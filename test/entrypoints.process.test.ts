@@ -5,7 +5,7 @@ import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { installPackage, RUN, script, spawnNode } from './support/child.js';
+import { installPackage, NODE, onlyOn, RUN, script, spawnNode } from './support/child.js';
 
 // Outside the project: resolution must not climb into the repository's own node_modules.
 const dir = join(tmpdir(), 'shutdown-hooks-install');
@@ -76,3 +76,36 @@ describe('shutdown-hooks/next', () => {
     },
   );
 });
+
+describe.skipIf(onlyOn(['deno'], 'Deno alone has permissions'))(
+  'on Deno with no permission',
+  () => {
+    it('imports, registers, shuts down on its defaults and exits 0; DEBUG cannot be read, so it stays quiet', async () => {
+      const code = `
+      import { getDefaultShutdown, onShutdown, shutdown } from 'shutdown-hooks';
+      import { drainHttp } from 'shutdown-hooks/http';
+      onShutdown('flush', () => console.log('flush ran'));
+      const server = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen() {} }, () => new Response('ok'));
+      drainHttp(server);
+      getDefaultShutdown().on('done', (report) => {
+        console.log(JSON.stringify({ exitCode: report.exitCode, platform: report.platform, hooks: report.hooks.map((h) => h.name + ' ' + h.status) }));
+      });
+      void shutdown();`;
+      // `deno run` with --allow-net for its server alone: no --allow-env, no --allow-read.
+      const r = await spawnNode(['run', '--allow-net=127.0.0.1', script(code, dir, 'module')], {
+        cwd: dir,
+        command: [NODE],
+        env: { DEBUG: 'shutdown-hooks:*', KUBERNETES_SERVICE_HOST: '10.0.0.1' },
+      }).result;
+      expect(r.stderr).toBe('');
+      expect(r.lines[0]).toBe('flush ran');
+      // The Kubernetes variable could not be read: no platform, the plain defaults.
+      expect(JSON.parse(r.lines[1]!)).toEqual({
+        exitCode: 0,
+        platform: null,
+        hooks: ['drain deno ok', 'flush ok'],
+      });
+      expect(r.code).toBe(0);
+    });
+  },
+);

@@ -118,9 +118,16 @@ describe('stopped the way the platform stops it', () => {
       try {
         await child.ready;
         writeFileSync(app, `import '${service}';\n// changed\n`);
-        // The report file is written just after the `done` line.
+        // The report file is written just after the `done` line: wait until it is whole.
         await child.waitFor(/^done 0 /);
-        for (let i = 0; i < 100 && !existsSync(join(dir, 'report.json')); i++) await sleep(20);
+        const whole = () => {
+          try {
+            return existsSync(join(dir, 'report.json')) && report() !== undefined;
+          } catch {
+            return false;
+          }
+        };
+        for (let i = 0; i < 100 && !whole(); i++) await sleep(20);
         expect(report()).toMatchObject({ platform: 'development', reason: 'SIGTERM', exitCode: 0 });
       } finally {
         child.proc.kill('SIGKILL');
