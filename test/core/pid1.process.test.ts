@@ -38,21 +38,7 @@ describe.skipIf(!canBePid1)('as PID 1 (container without an init)', () => {
       'the watchdog cannot end a blocked PID 1 here (no inspector session on the main thread); the next test checks that debug says so',
     ),
   )('the watchdog ends a blocked PID 1, which the kernel keeps from killing itself', async () => {
-    const child = spawnNode([...RUN, fixture('service.mjs')], {
-      command: ['unshare', '-fp', '--kill-child'],
-      env: {
-        SERVICE: JSON.stringify({
-          options: { timeout: 300 },
-          hooks: [{ name: 'stuck', does: 'block' }],
-        }),
-        DEBUG: 'shutdown-hooks:watchdog',
-      },
-    });
-    await child.ready;
-    const inner = Number(
-      readFileSync(`/proc/${child.proc.pid}/task/${child.proc.pid}/children`, 'utf8').trim(),
-    );
-    process.kill(inner, 'SIGTERM');
+    const { child } = await blockedPid1();
     // Without a way through, the process would block until the runtime's own SIGKILL: bound the
     // wait, far beyond the 300 ms timeout and the watchdog's 1 s grace.
     const stuck = setTimeout(() => child.proc.kill('SIGKILL'), 15_000);
@@ -68,21 +54,7 @@ describe.skipIf(!canBePid1)('as PID 1 (container without an init)', () => {
   it.skipIf(onlyOn(['bun', 'deno'], 'on Node the watchdog does end a blocked PID 1'))(
     'on Bun and Deno, debug says that the watchdog cannot end a blocked PID 1, and what to do',
     async () => {
-      const child = spawnNode([...RUN, fixture('service.mjs')], {
-        command: ['unshare', '-fp', '--kill-child'],
-        env: {
-          SERVICE: JSON.stringify({
-            options: { timeout: 300 },
-            hooks: [{ name: 'stuck', does: 'block' }],
-          }),
-          DEBUG: 'shutdown-hooks:watchdog',
-        },
-      });
-      await child.ready;
-      const inner = Number(
-        readFileSync(`/proc/${child.proc.pid}/task/${child.proc.pid}/children`, 'utf8').trim(),
-      );
-      process.kill(inner, 'SIGTERM');
+      const { child, inner } = await blockedPid1();
       await child.waitFor('start stuck');
       // Past the deadline and the watchdog's grace, it is still there: only a SIGKILL from
       // outside (the orchestrator's) ends it.
@@ -98,3 +70,27 @@ describe.skipIf(!canBePid1)('as PID 1 (container without an init)', () => {
     },
   );
 });
+
+/**
+ * The service as PID 1 of a PID namespace with a hook that blocks its event loop (timeout 300 ms,
+ * DEBUG on for the watchdog), sent SIGTERM once ready. `inner` is its pid outside the namespace.
+ */
+async function blockedPid1() {
+  const child = spawnNode([...RUN, fixture('service.mjs')], {
+    command: ['unshare', '-fp', '--kill-child'],
+    env: {
+      SERVICE: JSON.stringify({
+        options: { timeout: 300 },
+        hooks: [{ name: 'stuck', does: 'block' }],
+      }),
+      DEBUG: 'shutdown-hooks:watchdog',
+    },
+  });
+  await child.ready;
+  // unshare forks the service; signal that one, as `docker stop` signals PID 1.
+  const inner = Number(
+    readFileSync(`/proc/${child.proc.pid}/task/${child.proc.pid}/children`, 'utf8').trim(),
+  );
+  process.kill(inner, 'SIGTERM');
+  return { child, inner };
+}
