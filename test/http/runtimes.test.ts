@@ -157,7 +157,7 @@ for (const kind of ['bun', 'deno'] as const) {
       drainHttp(server as never, { shutdown: sd, delay: 5000 });
       const done = new Promise<ShutdownReport>((resolve) => sd.once('done', resolve));
       fake.emit('SIGINT');
-      await sleep(20);
+      await new Promise((resolve) => setImmediate(resolve)); // the drain waits out its delay
       fake.emit('SIGINT'); // Ctrl-C again, during the drain's delay
       expect((await done).hooks[0]!.status).toBe('error');
       let answer: number | string = 0;
