@@ -77,9 +77,23 @@ function isLogOnly(node) {
   return false;
 }
 
+/**
+ * `true` as a value in a table of option keys (`FOO_KEYS = optionKeys<Foo>({ a: true, ... })`):
+ * only the keys are read, the value is there for the compiler, so `true` → `false` changes nothing.
+ */
+function isKeyTableValue(path) {
+  if (path.node.type !== 'BooleanLiteral' || !path.parentPath?.isObjectProperty()) return false;
+  if (path.parentPath.node.value !== path.node) return false;
+  const declarator = path.findParent((p) => p.isVariableDeclarator());
+  const name = declarator?.node.id.type === 'Identifier' ? declarator.node.id.name : '';
+  return name.endsWith('_KEYS');
+}
+const KEY_TABLE = 'A table of option keys: only its keys are read (docs/testing.md: equivalent mutants)';
+
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'diagnostics', {
     shouldIgnore(path) {
+      if (isKeyTableValue(path)) return KEY_TABLE;
       if (path.isCallExpression() && isLogCall(path.node)) return REASON;
       if (isLogOnly(path.node)) return REASON;
       // `if (log.core.enabled && ...) { ... }`: the test and the diagnostics it guards.

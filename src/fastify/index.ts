@@ -17,8 +17,8 @@ import {
   validateRoutePath,
 } from '../http/options.js';
 import {
+  alive,
   type HealthCheck,
-  livenessProbe,
   type ProbeAnswer,
   preStopHandler,
   READINESS_HEADERS,
@@ -83,7 +83,7 @@ const plugin: FastifyPluginAsync<FastifyShutdownOptions> = async (fastify, optio
   // The probe takes its own options (checks, checkTimeout, failDuringShutdown) from the plugin's.
   const probes: [string | false, () => ProbeAnswer | Promise<ProbeAnswer>][] = [
     [path, readinessProbe({ ...pick(given, READINESS_OPTION_KEYS), shutdown: o.shutdown })],
-    [livenessPath, livenessProbe({ shutdown: o.shutdown })],
+    [livenessPath, alive],
   ];
   for (const [route, probe] of probes) {
     if (!route) continue;

@@ -100,7 +100,10 @@ export function readinessHandler(options?: ReadinessOptions): ProbeHandler {
  * app.get('/live', livenessHandler());
  */
 export function livenessHandler(options?: ProbeOptions): ProbeHandler {
-  return handlerOf(livenessProbe(options));
+  const o = validateOptions<ProbeOptions>(options, 'options', PROBE_OPTION_KEYS);
+  const shutdown = shutdownOption(o.shutdown);
+  const checks = checksOf(o);
+  return handlerOf(checks ? () => checks(shutdown.state) : alive);
 }
 
 /** The readiness answer as a function, for adapters. */
@@ -122,16 +125,11 @@ export function readinessProbe(
   };
 }
 
-/** The liveness answer as a function, for adapters. */
-export function livenessProbe(options?: ProbeOptions): () => ProbeAnswer | Promise<ProbeAnswer> {
-  const o = validateOptions<ProbeOptions>(options, 'options', PROBE_OPTION_KEYS);
-  const shutdown = shutdownOption(o.shutdown);
-  const checks = checksOf(o);
-  return () => (checks ? checks(shutdown.state) : ALIVE);
-}
-
 const OK: ProbeAnswer = Object.freeze({ statusCode: 200, body: 'ok\n' });
 const ALIVE: ProbeAnswer = Object.freeze({ statusCode: 200, body: 'alive\n' });
+
+/** The liveness answer without checks (the adapters' routes): alive while the process runs. */
+export const alive = (): ProbeAnswer => ALIVE;
 
 /** Runs the checks, each bounded by `checkTimeout`; never throws, never hangs. */
 function checksOf(o: ProbeOptions): ((state: ShutdownState) => Promise<ProbeAnswer>) | undefined {

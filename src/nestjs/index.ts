@@ -20,7 +20,7 @@ import {
   validateRoutePath,
 } from '../http/options.js';
 import {
-  livenessProbe,
+  alive,
   type ProbeAnswer,
   type ProbeRequest,
   type ProbeResponse,
@@ -166,7 +166,7 @@ class NestBinding {
     const { shutdown } = this.#o;
     const probes: [keyof Routes, () => ProbeAnswer | Promise<ProbeAnswer>][] = [
       ['readinessPath', readinessProbe({ shutdown })],
-      ['livenessPath', livenessProbe({ shutdown })],
+      ['livenessPath', alive],
     ];
     for (const [option, probe] of probes) {
       const path = this.#route(adapter, option);
@@ -249,15 +249,16 @@ function rawOf(value: unknown): unknown {
 function hasGetRoute(instance: unknown, path: string): boolean {
   const fastify = instance as { hasRoute?: (route: { method: string; url: string }) => boolean };
   if (typeof fastify.hasRoute === 'function') return fastify.hasRoute({ method: 'GET', url: path });
-  // Express 4 keeps its router at `_router`, Express 5 at `router`.
+  // Express 4 (the one with `lazyrouter()`) keeps its router at `_router`, once it has one, and
+  // throws from its `router` getter; Express 5 has it at `router`.
   const express = instance as {
-    _router?: { stack?: unknown[] };
-    router?: { stack?: unknown[] };
+    lazyrouter?: unknown;
+    _router?: { stack: unknown[] };
+    router?: { stack: unknown[] };
   };
-  const stack = express._router?.stack ?? express.router?.stack ?? [];
-  return stack.some((layer) => {
-    const route = (layer as { route?: { path?: unknown; methods?: Record<string, boolean> } })
-      .route;
-    return route?.path === path && route.methods?.get === true;
+  const router = typeof express.lazyrouter === 'function' ? express._router : express.router;
+  return (router?.stack ?? []).some((layer) => {
+    const route = (layer as { route?: { path: unknown; methods: Record<string, boolean> } }).route;
+    return route?.path === path && route.methods.get === true;
   });
 }

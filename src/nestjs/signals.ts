@@ -16,9 +16,10 @@ const NEST_SIGNAL_LISTENER = 'callBeforeShutdownHook';
  */
 export function takeOverNestSignals(shutdown: object): () => void {
   const taken = new Set<string>();
-  const take = (signal: string | symbol, listener: unknown) => {
-    if (typeof signal !== 'string' || typeof listener !== 'function') return;
-    if (!String(listener).includes(NEST_SIGNAL_LISTENER) || !listensTo(shutdown, signal)) return;
+  const take = (event: string | symbol, listener: unknown) => {
+    // Any event is seen here: only a signal the registry handles, with Nest's listener, is taken.
+    const signal = String(event);
+    if (!listensTo(shutdown, signal) || !String(listener).includes(NEST_SIGNAL_LISTENER)) return;
     process.off(signal, listener as () => void);
     if (taken.has(signal)) return;
     taken.add(signal);

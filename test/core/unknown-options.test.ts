@@ -62,7 +62,12 @@ describe('unknown option keys', () => {
       /Unknown option `dealy` in `options` \(did you mean `delay`\?\)/,
     );
     const app = fastify();
-    await app.register(shutdownHooks, { shutdown: make(), prefix: '/api', logLevel: 'warn' });
+    await app.register(shutdownHooks, {
+      shutdown: make(),
+      prefix: '/api',
+      logLevel: 'warn',
+      logSerializers: { res: (res: { statusCode: number }) => String(res.statusCode) },
+    });
     await app.ready();
     await app.close();
   });

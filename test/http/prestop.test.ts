@@ -139,4 +139,17 @@ describe('preStopHandler', () => {
       fastify().register(shutdownHooks, { shutdown: sd, preStopPath: 'stop' as never }),
     ).rejects.toThrow(/`preStopPath`/);
   });
+
+  it("the Fastify plugin's preStop route answers after the delay, not at Fastify's handlerTimeout", async () => {
+    const fastify = (await import('fastify')).default;
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, delay: 300 });
+    const app = fastify({ handlerTimeout: 50 });
+    await app.register(shutdownHooks, { shutdown: sd, preStopPath: '/pre-stop' });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = app.server.address() as { port: number };
+    const t0 = Date.now();
+    expect(await get(port, '/pre-stop')).toEqual({ status: 200, body: 'stopping\n' });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    await sd.shutdown();
+  });
 });

@@ -158,11 +158,17 @@ describe('ShutdownHooksModule', () => {
             `ShutdownHooksModule: app.enableShutdownHooks() is on as well: the module took ${signal} over from it. Nest's lifecycle runs once, after the last request, instead of at the signal while requests are still served. Remove enableShutdownHooks() for ${signal}: the module already handles it.`,
         ),
       );
+      // A listener of Nest's added again for a signal already taken: taken, without a new warning.
+      const nestListener = () => async () =>
+        (app as unknown as { callBeforeShutdownHook(): void }).callBeforeShutdownHook();
+      process.on('SIGTERM', nestListener());
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(nest('SIGTERM')).toEqual([]);
+      expect(warnings).toHaveLength(2);
       // Once the application is closed, the module no longer watches for Nest's listeners.
       await app.close();
       for (const listener of nest('SIGHUP')) process.off('SIGHUP', listener);
-      const late = async () =>
-        (app as unknown as { callBeforeShutdownHook(): void }).callBeforeShutdownHook();
+      const late = nestListener();
       process.on('SIGTERM', late);
       await new Promise((resolve) => setImmediate(resolve));
       expect(nest('SIGTERM')).toEqual([late]);
@@ -242,6 +248,29 @@ describe('ShutdownHooksModule', () => {
     expect(events).toEqual(['onApplicationShutdown SIGTERM']);
   });
 
+  it("registers its hooks before any provider's onApplicationBootstrap, however deep", async () => {
+    // A job that starts the shutdown as soon as it is bootstrapped still gets Nest's lifecycle:
+    // Nest bootstraps a global module first, whatever the depth of the module that imports it.
+    const sd = createShutdown({ process: createFakeProcess(), exit: false });
+    let report: ReturnType<Shutdown['shutdown']> | undefined;
+    class Job {
+      onApplicationBootstrap() {
+        report = sd.shutdown({ reason: 'done' });
+      }
+    }
+    Injectable()(Job);
+    class Deep {}
+    Module({ providers: [Job] })(Deep);
+    class Mid {}
+    Module({ imports: [Deep] })(Mid);
+    class Root {}
+    Module({ imports: [Mid, ShutdownHooksModule.forRoot({ shutdown: sd })] })(Root);
+    const context = await NestFactory.createApplicationContext(Root, { logger: false });
+    apps.push(context);
+    await context.init();
+    expect((await report!).hooks.map((h) => [h.name, h.status])).toEqual([['nest close', 'ok']]);
+  });
+
   it('answers /ready as plain text that nothing caches', async () => {
     const { app } = await start('express');
     const port = await listen(app);
@@ -297,6 +326,8 @@ describe('ShutdownHooksModule', () => {
       await expect(app.init()).rejects.toThrow(
         "ShutdownHooksModule: the application already has a GET /ready route, where the module's `readinessPath` would go. Pass `readinessPath` another path, or false for none.",
       );
+      // The module never started: closing the application finds nothing of it to undo.
+      await expect(app.close()).resolves.toBeUndefined();
     },
   );
 
@@ -352,9 +383,11 @@ describe('ShutdownHooksModule', () => {
     expect(() => ShutdownHooksModule.forRoot('fast' as never)).toThrow(
       /Expected `options` to be an object, got "fast"/,
     );
-    expect(() => ShutdownHooksModule.forRoot({ readinessPath: 'ready' })).toThrow(
-      /Expected `readinessPath` to be a path like "\/ready" or false, got "ready"/,
-    );
+    for (const option of ['readinessPath', 'livenessPath', 'preStopPath']) {
+      expect(() => ShutdownHooksModule.forRoot({ [option]: 'ready' })).toThrow(
+        `Expected \`${option}\` to be a path like "/ready" or false, got "ready"`,
+      );
+    }
     expect(() => ShutdownHooksModule.forRoot({ delay: -1 })).toThrow(TypeError);
     expect(() => ShutdownHooksModule.forRoot({ shutdown: {} as never })).toThrow(
       /Expected `shutdown` to be a Shutdown instance/,

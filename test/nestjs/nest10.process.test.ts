@@ -12,7 +12,7 @@ let dir: string;
 
 beforeAll(() => {
   const example = fileURLToPath(new URL('../../examples/nestjs.mjs', import.meta.url));
-  dir = installAside('nest10', fixture('nest10'), [example]);
+  dir = installAside('nest10', fixture('nest10'), [example, join(fixture('nest10'), 'routes.mjs')]);
 }, 120_000);
 
 describe.each(['express', 'fastify'])('NestJS 10 on %s', (platform) => {
@@ -49,5 +49,19 @@ describe.each(['express', 'fastify'])('NestJS 10 on %s', (platform) => {
       'pool ended after 2 queries',
       'onApplicationShutdown(SIGTERM), 0 requests in flight',
     ]);
+  });
+});
+
+describe('NestJS 10 on Express 4', () => {
+  it('serves the readiness route with no body parser and no route of its own, and refuses a second GET /ready', async () => {
+    // Express 4 makes its router with the first route or middleware, and its `router` getter
+    // throws: the module must look for the application's routes without either.
+    const r = await spawnNode([join(dir, 'routes.mjs')], { cwd: dir }).result;
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toEqual({
+      bare: '200 ok\n',
+      taken:
+        "ShutdownHooksModule: the application already has a GET /ready route, where the module's `readinessPath` would go. Pass `readinessPath` another path, or false for none.",
+    });
   });
 });
