@@ -30,10 +30,13 @@ function debugVariable(): string {
   return environment.DEBUG ?? '';
 }
 
-/** Whether `patterns` (DEBUG's syntax: `a:*,-a:b`) enable `namespace`: for lines `debug` cannot take. */
+/**
+ * Whether `patterns` (DEBUG's syntax: `a:*,-a:b`) enable `namespace`: for lines `debug` cannot
+ * take. The empty pattern that a separator at either end leaves matches no namespace.
+ */
 function matches(namespace: string, patterns: string): boolean {
   let enabled = false;
-  for (const pattern of patterns.split(/[\s,]+/).filter(Boolean)) {
+  for (const pattern of patterns.split(/[\s,]+/)) {
     const skip = pattern.startsWith('-');
     const body = (skip ? pattern.slice(1) : pattern).replace(/[.+?^${}()|[\]\\]/g, '\\$&');
     if (new RegExp(`^${body.replaceAll('*', '.*')}$`).test(namespace)) {
