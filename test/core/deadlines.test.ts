@@ -150,6 +150,22 @@ describe('deadlines', () => {
     expect(report.exitCode).toBe(1);
   });
 
+  it('a global deadline that passes before a delayed hook has started names no hook', async () => {
+    const { sd } = harness({ delay: 900, timeout: 1000 });
+    const events: unknown[] = [];
+    sd.on('timeout', (e) => events.push(e));
+    sd.onShutdown('h', () => {});
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(0);
+    // Both timers at once, with no turn of the promise queue between them: the hook, due to
+    // start once the delay has passed, has not started when the deadline passes.
+    vi.advanceTimersByTime(1000);
+    const report = await done;
+    expect(events).toEqual([{ name: undefined, timeout: 1000, global: true }]);
+    expect(report.hooks.map((h) => h.status)).toEqual(['skipped']);
+    expect(report.timedOut).toBe(true);
+  });
+
   it('leaves no timer behind once done', async () => {
     const { sd } = harness({ delay: 10, timeout: 5000 });
     sd.onShutdown('h', () => {}, { timeout: 1000 });

@@ -40,6 +40,12 @@ describe('createWorkTracker', () => {
     const jobs = createWorkTracker({ shutdown: sd, name: 'jobs', timeout: 500 });
     const failing = jobs.run(() => Promise.reject(new Error('job failed')));
     await expect(failing).rejects.toThrow('job failed');
+    // A job that throws before it returns a promise rejects the same way.
+    const throwing = jobs.run(() => {
+      throw new Error('job threw');
+    });
+    await expect(throwing).rejects.toThrow('job threw');
+    expect(jobs.size).toBe(0);
     void jobs.track(new Promise(() => {}));
     const done = sd.shutdown();
     await vi.advanceTimersByTimeAsync(500);
