@@ -90,9 +90,9 @@ export function longLivedKind(
   if (isEventStream(req, res)) return 'event-stream';
   if (!longLived) return undefined;
   try {
-    return longLived(req) ? 'long-lived' : undefined;
+    if (longLived(req)) return 'long-lived';
   } catch (error) {
     log.http('longLived failed: %O', error);
-    return undefined;
   }
+  return undefined;
 }

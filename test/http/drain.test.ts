@@ -207,8 +207,11 @@ describe('drainHttp: undo and deadlines', () => {
   it('the function it returns takes the drain back', async () => {
     const sd = make();
     const server = http.createServer((_req, res) => res.end('ok'));
+    const listeners = sd.listenerCount('done');
     const undo = drainHttp(server, { shutdown: sd });
+    expect(sd.listenerCount('done')).toBe(listeners + 1);
     undo();
+    expect(sd.listenerCount('done')).toBe(listeners);
     expect((await sd.shutdown()).hooks).toEqual([]);
     // And the server may be drained again.
     expect(() => drainHttp(server, { shutdown: make() })).not.toThrow();
