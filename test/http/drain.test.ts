@@ -426,6 +426,65 @@ describe('drainHttp: longLived', () => {
     await expect(body).rejects.toThrow();
   });
 
+  it('hands over a long-poll that arrives on a kept-alive connection once the drain has begun', async () => {
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 3000 });
+    const seen: string[] = [];
+    const server = http.createServer((req, res) => {
+      if (req.url !== '/poll') return void res.end('ok');
+      res.writeHead(200, { 'Content-Type': 'text/plain' });
+    });
+    drainHttp(server, {
+      shutdown: sd,
+      idleGrace: 5000,
+      longLived: (req) => req.url === '/poll',
+      onUpgraded: (connection) => {
+        seen.push(`${connection.kind} ${connection.request.url}`);
+        if (connection.kind === 'long-lived') connection.response.end('bye');
+      },
+    });
+    const port = await listening(server);
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const text = (path: string) =>
+      new Promise<string>((resolve, reject) => {
+        http
+          .get({ port, host: '127.0.0.1', path, agent }, (res) => {
+            let body = '';
+            res.setEncoding('utf8').on('data', (chunk: string) => {
+              body += chunk;
+            });
+            res.on('end', () => resolve(body));
+          })
+          .on('error', reject);
+      });
+    expect(await text('/')).toBe('ok');
+    const started = new Promise((resolve) => sd.once('hook:start', resolve));
+    const done = sd.shutdown();
+    await started;
+    expect(seen).toEqual([]);
+    expect(await text('/poll')).toBe('bye');
+    const report = await done;
+    expect(seen).toEqual(['long-lived /poll']);
+    expect(report.hooks[0]!.status).toBe('ok');
+    expect(report.durationMs).toBeLessThan(1000);
+    agent.destroy();
+  });
+
+  it('at the deadline, the message counts a long-poll onUpgraded left open', async () => {
+    // A hook after the drain: the drain has its share of the time, and its own message.
+    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1200 });
+    sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
+    const { body } = await polling(sd, {
+      longLived: (req) => req.url === '/poll',
+      onUpgraded: () => {},
+    });
+    const report = await sd.shutdown();
+    expect(report.hooks[0]!.status).toBe('timeout');
+    expect((report.hooks[0]!.error as Error).message).toMatch(
+      /Destroyed what was still open: 1 upgraded or streaming connection\. To finish them, close WebSockets and event streams in `onUpgraded`\.$/,
+    );
+    await expect(body).rejects.toThrow();
+  });
+
   it('is refused when it is not a function', () => {
     const sd = make();
     expect(() =>
