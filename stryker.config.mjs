@@ -96,6 +96,11 @@ export const strykerPlugins = [
       if (isKeyTableValue(path)) return KEY_TABLE;
       if (path.isCallExpression() && isLogCall(path.node)) return REASON;
       if (isLogOnly(path.node)) return REASON;
+      // `(error) => log.x(...)`, `.catch((error) => { log.x(...); })`: a function that only logs.
+      if (path.isArrowFunctionExpression()) {
+        const { body } = path.node;
+        if (isLogCall(body) || isLogOnly(body)) return REASON;
+      }
       // `if (log.core.enabled && ...) { ... }`: the test and the diagnostics it guards.
       if (path.isIfStatement() && !path.node.alternate) {
         if (conjuncts(path.node.test).some(isDiagnosticsTest)) return REASON;

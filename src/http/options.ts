@@ -135,7 +135,7 @@ export function resolveDrainOptions(input: unknown): ResolvedDrainOptions {
   const timeout = o.timeout === undefined ? undefined : validateMs(o.timeout, 'timeout');
   const delay =
     o.delay === undefined ? undefined : validateMs(o.delay, 'delay', { allowZero: true });
-  if (delay !== undefined && timeout !== undefined && delay >= timeout) {
+  if ((delay ?? 0) >= (timeout ?? Number.POSITIVE_INFINITY)) {
     // The drain's timeout counts from the start of the shutdown, its delay included.
     throw new TypeError(
       `Expected \`delay\` (${delay}) to be less than \`timeout\` (${timeout}): the drain's timeout includes its delay, so the server would never drain. Raise \`timeout\` as well.`,

@@ -4,7 +4,8 @@ import http from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { shutdownHooks } from '../../src/fastify/index.js';
-import { Priority } from '../../src/index.js';
+import { createShutdown, Priority, type ShutdownReport } from '../../src/index.js';
+import { createFakeProcess } from '../../src/testing/index.js';
 import { notOn } from '../support/child.js';
 import { make } from '../support/servers.js';
 
@@ -71,6 +72,24 @@ describe('fastify plugin', () => {
       { name: 'fastify onClose', status: 'ok' },
     ]);
     expect(closed).toBe(true);
+  });
+
+  it('with forceCloseConnections: true, a shutdown forced during the delay still closes the server', async () => {
+    const fastify = (await import('fastify')).default;
+    const fake = createFakeProcess();
+    const sd = createShutdown({ process: fake, exit: false });
+    const app = fastify({ forceCloseConnections: true });
+    await app.register(shutdownHooks, { shutdown: sd, readinessPath: false, delay: 5000 });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const done = new Promise<ShutdownReport>((resolve) => sd.once('done', resolve));
+    fake.emit('SIGINT');
+    await new Promise((resolve) => setImmediate(resolve));
+    fake.emit('SIGINT');
+    const report = await done;
+    expect(report.exitCode).toBe(130);
+    if (app.server.listening) await once(app.server, 'close');
+    expect(app.server.listening).toBe(false);
+    await app.close();
   });
 
   it('with forceCloseConnections: true, ends requests still in flight at once, as Fastify would', async () => {

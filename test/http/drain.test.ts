@@ -1,5 +1,5 @@
 // drainHttp() on real node:http servers: bad input, faults, deadlines, the delay, the 'close' event.
-import { once } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import http from 'node:http';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import {
   type ShutdownReport,
 } from '../../src/index.js';
 import { createFakeProcess } from '../../src/testing/index.js';
-import { BUN_CLOSES_IDLE, notOn } from '../support/child.js';
+import { BUN_CLOSES_IDLE, notOn, onlyOn } from '../support/child.js';
 import { listening, make } from '../support/servers.js';
 
 describe('drainHttp: bad input', () => {
@@ -19,6 +19,11 @@ describe('drainHttp: bad input', () => {
     const sd = make();
     expect(() => drainHttp({} as never, { shutdown: sd })).toThrow(/`server`.*got an object/);
     expect(() => drainHttp('server' as never)).toThrow(TypeError);
+    for (const value of [null, undefined, 42]) {
+      expect(() => drainHttp(value as never, { shutdown: sd })).toThrow(
+        /^Expected `server` to be a node:http, node:https or node:http2 server, or a server of Bun\.serve\(\) or Deno\.serve\(\), got /,
+      );
+    }
     const server = http.createServer();
     expect(() => drainHttp(server, { shutdown: sd, idleGrace: -1 })).toThrow(/`idleGrace`.*-1/);
     expect(() => drainHttp(server, { shutdown: sd, delay: Number.NaN })).toThrow(/`delay`.*NaN/);
@@ -31,6 +36,32 @@ describe('drainHttp: bad input', () => {
     expect(() => drainHttp(server, { shutdown: sd })).toThrow(/already/);
     off();
     expect(() => drainHttp(server, { shutdown: sd })).not.toThrow();
+  });
+
+  it("takes a server that is not a net.Server but has a node server's methods (Bun's node:http)", () => {
+    const methods = ['listen', 'close', 'address', 'on', 'prependListener', 'listenerCount'];
+    const lookalike = (without?: string) => {
+      const emitter = new EventEmitter();
+      const server: Record<string, unknown> = {
+        listen() {},
+        close() {},
+        address: () => null,
+        on: emitter.on.bind(emitter),
+        prependListener: emitter.prependListener.bind(emitter),
+        listenerCount: emitter.listenerCount.bind(emitter),
+        removeListener: emitter.removeListener.bind(emitter),
+        off: emitter.off.bind(emitter),
+      };
+      if (without) delete server[without];
+      return server as never;
+    };
+    const off = drainHttp(lookalike(), { shutdown: make() });
+    off();
+    for (const method of methods) {
+      expect(() => drainHttp(lookalike(method), { shutdown: make() }), method).toThrow(
+        /^Expected `server` to be a node:http/,
+      );
+    }
   });
 
   it('once shutdown began, throws ShutdownInProgressError and leaves the server untouched', async () => {
@@ -203,6 +234,64 @@ describe('drainHttp: its default deadline', () => {
   });
 });
 
+describe("drainHttp: the server's own close()", () => {
+  it.skipIf(onlyOn(['node'], "Node's close() sweeps idle sockets through closeIdleConnections()"))(
+    "holds back its sweep of idle sockets, and leaves the server's closeIdleConnections as it was",
+    async () => {
+      let swept = 0;
+      const own = () => {
+        swept += 1;
+      };
+      const server = Object.assign(http.createServer(), { closeIdleConnections: own });
+      await listening(server);
+      const sd = make();
+      drainHttp(server, { shutdown: sd });
+      await sd.shutdown();
+      expect(server.listening).toBe(false);
+      expect(swept).toBe(0);
+      expect(server.closeIdleConnections).toBe(own);
+      // A server without one of its own is left without one.
+      const plain = http.createServer();
+      await listening(plain);
+      const sd2 = make();
+      drainHttp(plain, { shutdown: sd2 });
+      await sd2.shutdown();
+      expect(Object.hasOwn(plain, 'closeIdleConnections')).toBe(false);
+      expect(plain.closeIdleConnections).toBe(http.Server.prototype.closeIdleConnections);
+    },
+  );
+});
+
+describe('drainHttp: the message of a drain that ran out of time', () => {
+  it.skipIf(notOn(['bun'], BUN_CLOSES_IDLE))(
+    'counts quiet keep-alive connections still waiting out idleGrace, with nothing to advise',
+    async () => {
+      const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 1200 });
+      sd.onShutdown('close-db', () => {}, { priority: Priority.RESOURCE });
+      const server = http.createServer((_req, res) => res.end('ok'));
+      drainHttp(server, { shutdown: sd, idleGrace: 5000 });
+      const port = await listening(server);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
+      const get = () =>
+        new Promise<void>((resolve, reject) => {
+          http
+            .get({ port, host: '127.0.0.1', path: '/', agent }, (res) => {
+              res.resume();
+              res.on('end', () => resolve());
+            })
+            .on('error', reject);
+        });
+      await Promise.all([get(), get()]);
+      const report = await sd.shutdown();
+      expect(report.hooks[0]!.status).toBe('timeout');
+      expect((report.hooks[0]!.error as Error).message).toMatch(
+        /\. Destroyed what was still open: 2 quiet connections\.$/,
+      );
+      agent.destroy();
+    },
+  );
+});
+
 describe('drainHttp: undo and deadlines', () => {
   it('the function it returns takes the drain back', async () => {
     const sd = make();
@@ -242,6 +331,12 @@ describe('drainHttp: its delay', () => {
         "Expected `delay` (5000) to be less than `timeout` (4000): the drain's timeout includes its delay, so the server would never drain. Raise `timeout` as well.",
       ),
     );
+    expect(() => drainHttp(server, { shutdown: make(), delay: 4000, timeout: 4000 })).toThrow(
+      /`delay` \(4000\) to be less than `timeout` \(4000\)/,
+    );
+    expect(() =>
+      drainHttp(http.createServer(), { shutdown: make(), delay: 3999, timeout: 4000 }),
+    ).not.toThrow();
     const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 8000 });
     expect(() => drainHttp(server, { shutdown: sd, delay: 8000 })).toThrow(
       new TypeError(
@@ -426,48 +521,51 @@ describe('drainHttp: longLived', () => {
     await expect(body).rejects.toThrow();
   });
 
-  it('hands over a long-poll that arrives on a kept-alive connection once the drain has begun', async () => {
-    const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 3000 });
-    const seen: string[] = [];
-    const server = http.createServer((req, res) => {
-      if (req.url !== '/poll') return void res.end('ok');
-      res.writeHead(200, { 'Content-Type': 'text/plain' });
-    });
-    drainHttp(server, {
-      shutdown: sd,
-      idleGrace: 5000,
-      longLived: (req) => req.url === '/poll',
-      onUpgraded: (connection) => {
-        seen.push(`${connection.kind} ${connection.request.url}`);
-        if (connection.kind === 'long-lived') connection.response.end('bye');
-      },
-    });
-    const port = await listening(server);
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const text = (path: string) =>
-      new Promise<string>((resolve, reject) => {
-        http
-          .get({ port, host: '127.0.0.1', path, agent }, (res) => {
-            let body = '';
-            res.setEncoding('utf8').on('data', (chunk: string) => {
-              body += chunk;
-            });
-            res.on('end', () => resolve(body));
-          })
-          .on('error', reject);
+  it.skipIf(notOn(['bun'], BUN_CLOSES_IDLE))(
+    'hands over a long-poll that arrives on a kept-alive connection once the drain has begun',
+    async () => {
+      const sd = createShutdown({ process: createFakeProcess(), exit: false, timeout: 3000 });
+      const seen: string[] = [];
+      const server = http.createServer((req, res) => {
+        if (req.url !== '/poll') return void res.end('ok');
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
       });
-    expect(await text('/')).toBe('ok');
-    const started = new Promise((resolve) => sd.once('hook:start', resolve));
-    const done = sd.shutdown();
-    await started;
-    expect(seen).toEqual([]);
-    expect(await text('/poll')).toBe('bye');
-    const report = await done;
-    expect(seen).toEqual(['long-lived /poll']);
-    expect(report.hooks[0]!.status).toBe('ok');
-    expect(report.durationMs).toBeLessThan(1000);
-    agent.destroy();
-  });
+      drainHttp(server, {
+        shutdown: sd,
+        idleGrace: 5000,
+        longLived: (req) => req.url === '/poll',
+        onUpgraded: (connection) => {
+          seen.push(`${connection.kind} ${connection.request.url}`);
+          if (connection.kind === 'long-lived') connection.response.end('bye');
+        },
+      });
+      const port = await listening(server);
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const text = (path: string) =>
+        new Promise<string>((resolve, reject) => {
+          http
+            .get({ port, host: '127.0.0.1', path, agent }, (res) => {
+              let body = '';
+              res.setEncoding('utf8').on('data', (chunk: string) => {
+                body += chunk;
+              });
+              res.on('end', () => resolve(body));
+            })
+            .on('error', reject);
+        });
+      expect(await text('/')).toBe('ok');
+      const started = new Promise((resolve) => sd.once('hook:start', resolve));
+      const done = sd.shutdown();
+      await started;
+      expect(seen).toEqual([]);
+      expect(await text('/poll')).toBe('bye');
+      const report = await done;
+      expect(seen).toEqual(['long-lived /poll']);
+      expect(report.hooks[0]!.status).toBe('ok');
+      expect(report.durationMs).toBeLessThan(1000);
+      agent.destroy();
+    },
+  );
 
   it('at the deadline, the message counts a long-poll onUpgraded left open', async () => {
     // A hook after the drain: the drain has its share of the time, and its own message.

@@ -332,6 +332,23 @@ describe('HTTP/2 sessions opened before drainHttp()', () => {
     return { server, client, session: sessions[0]!, hanging };
   }
 
+  it('sends GOAWAY to a session that has made no request yet, and closes it', async () => {
+    const sd = instance();
+    const server = track(http2.createServer((_req, res) => res.end('ok')) as unknown as Server);
+    drainHttp(server, { shutdown: sd, timeout: 2000 });
+    const port = await listen(server);
+    const client = track(http2.connect(`http://127.0.0.1:${port}`));
+    client.on('error', () => {});
+    await once(client, 'connect');
+    const goaway = once(client, 'goaway');
+    const closed = once(client, 'close');
+    const report = await sd.shutdown();
+    await goaway;
+    await closed;
+    expect(report.hooks[0]!.status).toBe('ok');
+    expect(report.durationMs).toBeLessThan(1000);
+  });
+
   it('adopts the session at its next stream and sends it GOAWAY at the drain', async () => {
     const sd = instance();
     const { client } = await olderSession(sd, {});
