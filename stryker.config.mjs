@@ -88,7 +88,8 @@ function isKeyTableValue(path) {
   const name = declarator?.node.id.type === 'Identifier' ? declarator.node.id.name : '';
   return name.endsWith('_KEYS');
 }
-const KEY_TABLE = 'A table of option keys: only its keys are read (docs/testing.md: equivalent mutants)';
+const KEY_TABLE =
+  'A table of option keys: only its keys are read (docs/testing.md: equivalent mutants)';
 
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'diagnostics', {
