@@ -13,6 +13,18 @@ function shutdownWithShare(fake = createFakeProcess()): Shutdown {
   return sd;
 }
 
+/** Drains `server` after a delay of 5 s, and forces the shutdown (Ctrl-C twice) during it. */
+async function forcedDuringDelay(server: Parameters<typeof drainHttp>[0]): Promise<void> {
+  const fake = createFakeProcess();
+  const sd = createShutdown({ process: fake, exit: false });
+  drainHttp(server, { shutdown: sd, delay: 5000 });
+  const done = new Promise((resolve) => sd.once('done', resolve));
+  fake.emit('SIGINT');
+  await new Promise((resolve) => setImmediate(resolve));
+  fake.emit('SIGINT');
+  await done;
+}
+
 /** A stand-in for a `Bun.serve()` server: `stop(false)` resolves when `finish()` is called. */
 function bunServer(pending: { requests: number; webSockets: number }) {
   const calls: string[] = [];
@@ -86,15 +98,8 @@ describe('drainHttp on a Bun.serve() server', () => {
   });
 
   it('a shutdown forced during the delay closes it at once', async () => {
-    const fake = createFakeProcess();
-    const sd = createShutdown({ process: fake, exit: false });
     const bun = bunServer({ requests: 0, webSockets: 0 });
-    drainHttp(bun.server, { shutdown: sd, delay: 5000 });
-    const done = new Promise((resolve) => sd.once('done', resolve));
-    fake.emit('SIGINT');
-    await new Promise((resolve) => setImmediate(resolve));
-    fake.emit('SIGINT');
-    await done;
+    await forcedDuringDelay(bun.server);
     expect(bun.calls).toEqual(['stop(true)']);
   });
 });
@@ -134,15 +139,8 @@ describe('drainHttp on a Deno.serve() server', () => {
   });
 
   it('a shutdown forced during the delay shuts it down, once', async () => {
-    const fake = createFakeProcess();
-    const sd = createShutdown({ process: fake, exit: false });
     const deno = denoServer('hangs');
-    drainHttp(deno.server, { shutdown: sd, delay: 5000 });
-    const done = new Promise((resolve) => sd.once('done', resolve));
-    fake.emit('SIGINT');
-    await new Promise((resolve) => setImmediate(resolve));
-    fake.emit('SIGINT');
-    await done;
+    await forcedDuringDelay(deno.server);
     expect(deno.calls).toEqual(['shutdown()']);
   });
 });
