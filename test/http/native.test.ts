@@ -13,6 +13,13 @@ function shutdownWithShare(fake = createFakeProcess()): Shutdown {
   return sd;
 }
 
+/** Drains `server` with its share of the time, and shuts down: the report. */
+function drained(server: Parameters<typeof drainHttp>[0]) {
+  const sd = shutdownWithShare();
+  drainHttp(server, { shutdown: sd });
+  return sd.shutdown();
+}
+
 /** Drains `server` after a delay of 5 s, and forces the shutdown (Ctrl-C twice) during it. */
 async function forcedDuringDelay(server: Parameters<typeof drainHttp>[0]): Promise<void> {
   const fake = createFakeProcess();
@@ -78,10 +85,8 @@ describe('drainHttp on a Bun.serve() server', () => {
   });
 
   it('at its deadline, closes what is left, and says what that was', async () => {
-    const sd = shutdownWithShare();
     const bun = bunServer({ requests: 2, webSockets: 1 });
-    drainHttp(bun.server, { shutdown: sd });
-    const report = await sd.shutdown();
+    const report = await drained(bun.server);
     expect(bun.calls).toEqual(['stop(false)', 'stop(true)']);
     expect(report.hooks[0]!.status).toBe('timeout');
     expect((report.hooks[0]!.error as Error).message).toMatch(
@@ -90,10 +95,8 @@ describe('drainHttp on a Bun.serve() server', () => {
   });
 
   it('with nothing left open at its deadline, says so', async () => {
-    const sd = shutdownWithShare();
     const bun = bunServer({ requests: 0, webSockets: 0 });
-    drainHttp(bun.server, { shutdown: sd });
-    const report = await sd.shutdown();
+    const report = await drained(bun.server);
     expect((report.hooks[0]!.error as Error).message).toMatch(/What was still open was closed\.$/);
   });
 
@@ -106,10 +109,8 @@ describe('drainHttp on a Bun.serve() server', () => {
 
 describe('drainHttp on a Deno.serve() server', () => {
   it("shuts it down once and ends when Deno's shutdown does", async () => {
-    const sd = shutdownWithShare();
     const deno = denoServer('resolves');
-    drainHttp(deno.server, { shutdown: sd });
-    const report = await sd.shutdown();
+    const report = await drained(deno.server);
     expect(report.hooks.map((h) => [h.name, h.status])).toEqual([
       ['drain deno', 'ok'],
       ['close-db', 'ok'],
@@ -118,19 +119,15 @@ describe('drainHttp on a Deno.serve() server', () => {
   });
 
   it('a shutdown that fails (a server already closed) leaves the drain done', async () => {
-    const sd = shutdownWithShare();
     const deno = denoServer('rejects');
-    drainHttp(deno.server, { shutdown: sd });
-    const report = await sd.shutdown();
+    const report = await drained(deno.server);
     expect(report.hooks[0]!.status).toBe('ok');
     expect(report.exitCode).toBe(0);
   });
 
   it('at its deadline, says that what is left ends with the process', async () => {
-    const sd = shutdownWithShare();
     const deno = denoServer('hangs');
-    drainHttp(deno.server, { shutdown: sd });
-    const report = await sd.shutdown();
+    const report = await drained(deno.server);
     expect(report.hooks[0]!.status).toBe('timeout');
     expect((report.hooks[0]!.error as Error).message).toMatch(
       /Deno's server cannot close its connections before they end: what was still open ends with the process\.$/,
