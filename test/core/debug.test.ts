@@ -71,11 +71,15 @@ describe('when debug cannot load', () => {
     process.env.DEBUG = 'shutdown-hooks:core';
     const lines: string[] = [];
     log.core.log = (line) => lines.push(String(line));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     log.core('drained %d of %s', 3, 'servers');
     log.http('not enabled');
     expect(lines).toEqual([]); // waiting for debug
     await loadDebug();
     expect(lines).toEqual(['shutdown-hooks:core drained 3 of servers']);
+    log.http('still not enabled');
+    expect(stderr).not.toHaveBeenCalled();
+    stderr.mockRestore();
     log.core('later');
     expect(lines).toEqual([
       'shutdown-hooks:core drained 3 of servers',
