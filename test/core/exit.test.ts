@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { flushStdio, watchStdioOnBun } from '../../src/core/exit.js';
 import { HOOK_TRAITS } from '../../src/core/registry.js';
 import { preloadWatchdog, startWatchdog } from '../../src/core/watchdog.js';
 import { drainHttp } from '../../src/http/index.js';
@@ -238,5 +239,150 @@ describe('the watchdog', () => {
     }
     expect(preloadWatchdog).not.toHaveBeenCalled();
     expect(startWatchdog).not.toHaveBeenCalled();
+  });
+});
+
+/**
+ * Puts a `write` of its own on `stream` (so that it may hold data, as PM2's replaced one does):
+ * `'at once'` calls each write's callback, `'never'` holds it back, `'throws'` throws. `queued`
+ * is what the stream's own queue shows. Returns the chunks written and a way to let them out.
+ */
+function own(
+  stream: NodeJS.WriteStream,
+  settle: 'at once' | 'never' | 'throws',
+  { queued = 0, accepts = true } = {},
+) {
+  const chunks: string[] = [];
+  const held: (() => void)[] = [];
+  Object.defineProperty(stream, 'writableLength', { value: queued, configurable: true });
+  vi.spyOn(stream, 'write').mockImplementation(((
+    chunk: unknown,
+    _encoding: unknown,
+    callback?: () => void,
+  ) => {
+    if (settle === 'throws') throw new Error('EPIPE');
+    chunks.push(String(chunk));
+    if (callback && settle === 'at once') callback();
+    else if (callback) held.push(callback);
+    return accepts;
+  }) as never);
+  return {
+    /** What was written other than the empty writes that ask for a flush. */
+    lines: () => chunks.filter((chunk) => chunk !== ''),
+    release: () => {
+      for (const callback of held.splice(0)) callback();
+    },
+  };
+}
+
+/** Whether `promise` has settled once pending callbacks have run, without moving the clock. */
+async function settled(promise: Promise<unknown>): Promise<boolean> {
+  let done = false;
+  void promise.then(() => {
+    done = true;
+  });
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+  return done;
+}
+
+describe('flushing stdout and stderr before the exit', () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    for (const stream of [process.stdout, process.stderr]) {
+      vi.mocked(stream.write).mockRestore?.();
+      delete (stream as { writableLength?: number }).writableLength;
+    }
+  });
+
+  it('is over at once when neither stream holds anything, or when given no time', async () => {
+    for (const stream of [process.stdout, process.stderr]) {
+      Object.defineProperty(stream, 'writableLength', { value: 0, configurable: true });
+      expect(Object.hasOwn(stream, 'write')).toBe(false);
+    }
+    expect(await settled(flushStdio(1000))).toBe(true);
+    own(process.stdout, 'never', { queued: 64 });
+    expect(await settled(flushStdio(0))).toBe(true);
+  });
+
+  it('waits until both streams have written what they hold', async () => {
+    own(process.stdout, 'at once');
+    const stderr = own(process.stderr, 'never');
+    const flushed = flushStdio(1000);
+    expect(await settled(flushed)).toBe(false);
+    stderr.release();
+    expect(await settled(flushed)).toBe(true);
+    // Done in time: the timer is gone, and nothing is said.
+    expect(vi.getTimerCount()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(stderr.lines()).toEqual([]);
+  });
+
+  it('takes a stream whose write throws as flushed: nothing more will come out of it', async () => {
+    own(process.stdout, 'throws');
+    own(process.stderr, 'at once');
+    expect(await settled(flushStdio(1000))).toBe(true);
+  });
+
+  it.each([
+    [64, 'up to 64 bytes not written'],
+    [0, 'what they held may be lost'],
+  ])(
+    'says on stderr what may be lost when the time runs out (%d bytes queued)',
+    async (queued, lost) => {
+      own(process.stdout, 'never', { queued });
+      const stderr = own(process.stderr, 'at once');
+      const flushed = flushStdio(50);
+      await vi.advanceTimersByTimeAsync(49);
+      expect(await settled(flushed)).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(await settled(flushed)).toBe(true);
+      expect(stderr.lines()).toEqual([
+        `shutdown-hooks: stdout not flushed within 50 ms (flushTimeout); exiting anyway, ${lost}\n`,
+      ]);
+    },
+  );
+
+  it('says nothing on a stderr that is itself stuck', async () => {
+    own(process.stdout, 'never');
+    const stderr = own(process.stderr, 'never');
+    const flushed = flushStdio(50);
+    await vi.advanceTimersByTimeAsync(50);
+    expect(await settled(flushed)).toBe(true);
+    expect(stderr.lines()).toEqual([]);
+  });
+
+  it("on Bun, waits for the 'drain' of a stream whose last write was refused", async () => {
+    const kWatched = Symbol.for('shutdown-hooks.stdio-watched');
+    const drains = process.stdout.listenerCount('drain');
+    // Bun calls a write's callback at once, even while what came before it is still queued.
+    const stdout = own(process.stdout, 'at once', { accepts: false });
+    own(process.stderr, 'at once');
+    try {
+      watchStdioOnBun();
+      watchStdioOnBun();
+      // Once per process: one wrapper, one listener.
+      expect(process.stdout.listenerCount('drain')).toBe(drains + 1);
+      process.stdout.write('a line\n');
+      expect(stdout.lines()).toEqual(['a line\n']);
+      const flushed = flushStdio(1000);
+      expect(await settled(flushed)).toBe(false);
+      process.stdout.emit('drain');
+      expect(await settled(flushed)).toBe(true);
+      // Drained: the next flush does not wait for another 'drain'.
+      expect(await settled(flushStdio(1000))).toBe(true);
+    } finally {
+      for (const stream of [process.stdout, process.stderr]) {
+        const marked = stream as { [kWatched]?: true; write: unknown };
+        delete marked[kWatched];
+        // The wrapper watchStdioOnBun put in place of the spy.
+        delete (marked as { write?: unknown }).write;
+        for (const listener of stream.listeners('drain').slice(drains)) {
+          stream.off('drain', listener as () => void);
+        }
+      }
+    }
   });
 });
