@@ -209,14 +209,14 @@ export class ProcessListeners {
    * process), shut down; a parent that disconnected on purpose is left to its plan.
    */
   #onDisconnect(): void {
-    if (this.#target.state() !== 'running') return;
     const worker = clusterWorker();
     if (worker) {
       // The primary disconnects a worker on purpose only after telling it so; otherwise Node
-      // exits the worker at once, unless it is marked as leaving on purpose: it is, gracefully.
+      // exits the worker at once, unless it is marked as leaving on purpose: it is, gracefully,
+      // and a worker already shutting down (or flushing its output to exit) finishes that.
       if (worker.exitedAfterDisconnect) return;
       worker.exitedAfterDisconnect = true;
-      this.#parentGone();
+      if (this.#target.state() === 'running') this.#parentGone();
       return;
     }
     // A dead parent's children are handed to another process, though possibly a moment after

@@ -151,6 +151,26 @@ describe('parent loss', () => {
     },
   );
 
+  it.each(notOn(['deno'], deno) ? ['fork'] : ['fork', 'cluster'])(
+    'a %s child already shutting down when its parent dies finishes its hooks',
+    async (kind) => {
+      const out = join(mkdtempSync(join(tmpdir(), 'parent-loss-')), 'out');
+      const parent = spawnNode([fixture('supervisor.mjs'), kind, 'graceful'], {
+        env: { OUT: out, HOOK_MS: '500' },
+      });
+      await parent.ready;
+      const pid = Number(/target pid (\d+)/.exec(parent.output())![1]);
+      process.kill(pid, 'SIGTERM');
+      await waitForLine(out, /shutdown began/);
+      parent.proc.kill('SIGKILL');
+      await waitForLine(out, /parent gone/);
+      const text = await waitForLine(out, /hook ran/);
+      expect(text).toContain(`${pid} hook ran, reason SIGTERM`);
+      for (let i = 0; i < 300 && !gone(pid); i++) await sleep(10);
+      expect(gone(pid)).toBe(true);
+    },
+  );
+
   it('a parent that disconnects on purpose, and lives on, leaves the child running', async () => {
     const { fork } = await import('node:child_process');
     const out = join(mkdtempSync(join(tmpdir(), 'parent-loss-')), 'out');
