@@ -17,7 +17,10 @@ export interface ListenerTarget {
   signal(signal: NodeJS.Signals): void;
   /** An uncaught exception or unhandled rejection. */
   crash(kind: 'uncaughtException' | 'unhandledRejection', error: unknown): void;
-  /** Any other trigger: the parent gone, an IPC message, a supervisor's stop, the loop emptying. */
+  /**
+   * Any other trigger: the parent gone, an IPC message, a supervisor's stop, the loop emptying.
+   * Once a shutdown has begun, a further start changes nothing.
+   */
   start(trigger: Trigger): void;
   /** A direct `process.exit()` is under way. */
   exiting(code: number): void;
@@ -113,9 +116,7 @@ export class ProcessListeners {
     }
     if (real && options.shutdownMessage) {
       add('message', (message: unknown) => {
-        if (message === 'shutdown' && this.#target.state() === 'running') {
-          this.#target.start(trigger.requested('shutdown'));
-        }
+        if (message === 'shutdown') this.#target.start(trigger.requested('shutdown'));
       });
     }
     const { handleErrors } = options;

@@ -88,8 +88,10 @@ describe('on the real process', () => {
       try {
         listener!();
         expect(sd.state).toBe('running');
-        // It looks again a few times, 20 ms apart, in case the parent's death is not visible yet.
-        await vi.advanceTimersByTimeAsync(200);
+        // It looks again five times, 20 ms apart, in case the parent's death is not visible yet.
+        await vi.advanceTimersByTimeAsync(99);
+        expect(vi.getTimerCount()).toBe(1);
+        await vi.advanceTimersByTimeAsync(1);
         expect(vi.getTimerCount()).toBe(0);
         expect(sd.state).toBe('running');
       } finally {
