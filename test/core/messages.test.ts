@@ -137,6 +137,10 @@ describe('bad input', () => {
       'Unknown option `dealy` in `options` (did you mean `delay`?); expected one of: delay, timeout',
     ],
     [
+      () => validateOptions({ DELAY: 1 }, 'options', ['delay', 'timeout']),
+      'Unknown option `DELAY` in `options` (did you mean `delay`?); expected one of: delay, timeout',
+    ],
+    [
       () => validateOptions({ x: 1 }, 'options', ['delay']),
       'Unknown option `x` in `options`; expected one of: delay',
     ],
