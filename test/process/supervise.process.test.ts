@@ -196,6 +196,36 @@ describe('parent loss', () => {
     expect(readFileSync(out, 'utf8')).toContain('hook ran, reason SIGTERM');
   });
 
+  it.skipIf(
+    notOn(['deno'], deno) ??
+      notOn(
+        ['bun'],
+        "Bun's cluster does not mark a worker its primary disconnects as leaving on purpose (exitedAfterDisconnect stays false), so the worker shuts down gracefully with reason disconnect",
+      ),
+  )(
+    'a cluster worker its primary disconnects on purpose is left to end the way Node ends it',
+    async () => {
+      const out = join(mkdtempSync(join(tmpdir(), 'parent-loss-')), 'out');
+      const parent = spawnNode([fixture('supervisor.mjs'), 'cluster', 'graceful'], {
+        env: { OUT: out },
+      });
+      try {
+        await parent.ready;
+        const pid = Number(/target pid (\d+)/.exec(parent.output())![1]);
+        parent.proc.kill('SIGUSR2');
+        await waitForLine(out, /parent gone/);
+        // Node ends such a worker once nothing holds it; this one holds a timer, so it runs on
+        // until it is signalled, and only then runs its hooks.
+        process.kill(pid, 'SIGTERM');
+        const text = await waitForLine(out, /hook ran/);
+        expect(text).toContain(`${pid} hook ran, reason SIGTERM`);
+        expect(text).not.toContain('shutdown began, reason disconnect');
+      } finally {
+        parent.proc.kill('SIGKILL');
+      }
+    },
+  );
+
   it('with disconnect: false, the orphan keeps running until it is signalled', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'parent-loss-')), 'out');
     const parent = spawnNode([fixture('supervisor.mjs'), 'fork', 'graceful'], {
