@@ -39,7 +39,8 @@ export class ProcessListeners {
   readonly #owner: object;
   readonly #target: ListenerTarget;
   readonly #listeners = new Map<string, ProcessListener>();
-  #options: ResolvedOptions | undefined;
+  /** The options of the last `listen()`: every method but `listen()` acts on listeners it added. */
+  #options!: ResolvedOptions;
   /** In a worker thread: the channel `supervise()` stops this instance on. */
   #channel: Channel | undefined;
   /** The parent's pid when listening began: a parent that dies is replaced by another. */
@@ -148,7 +149,7 @@ export class ProcessListeners {
     for (const event of events) {
       const listener = this.#listeners.get(event);
       if (!listener) continue;
-      this.#options?.process.off(event, listener);
+      this.#options.process.off(event, listener);
       this.#listeners.delete(event);
     }
   }
@@ -180,7 +181,7 @@ export class ProcessListeners {
    * Prisma and the like): code that may re-raise the signal or call `process.exit()` itself.
    */
   reportOtherOwners(when: string): void {
-    for (const signal of this.#options?.signals ?? []) {
+    for (const signal of this.#options.signals) {
       const ours = this.#listeners.get(signal);
       const others = process.listeners(signal).filter((listener) => listener !== ours);
       if (others.length === 0) continue;
