@@ -65,13 +65,13 @@ export function platformTimeout(platform: PlatformProfile, delay: unknown): numb
 export function resolvePlatform(value: unknown, proc: ProcessLike): PlatformProfile | null {
   if (value === false) return null;
   if (value === 'auto') return proc === globalThis.process ? detectPlatform() : null;
+  // A name of no row, or no string at all, finds none.
+  const named = platformNamed(value as string, proc === globalThis.process ? environment : {});
+  if (named) return named;
   const names = PLATFORMS.map((row) => row.name);
-  if (typeof value !== 'string' || !names.includes(value)) {
-    throw new TypeError(
-      `Expected \`platform\` to be 'auto', false or one of ${names.map((n) => `'${n}'`).join(', ')}, got ${describe(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
-    );
-  }
-  return platformNamed(value, proc === globalThis.process ? environment : {})!;
+  throw new TypeError(
+    `Expected \`platform\` to be 'auto', false or one of ${names.map((n) => `'${n}'`).join(', ')}, got ${describe(value)}${typeof value === 'string' ? didYouMean(value, names) : ''}`,
+  );
 }
 
 /** `signals` with the platform's stop signal added when it is not there already. */

@@ -126,12 +126,11 @@ export function checkOwnDelay(name: string, traits: HookTraits | undefined, time
 /** A hook as given, or the hook that disposes a resource. */
 function hookOf(value: unknown): Hook {
   if (typeof value === 'function') return value as Hook;
-  if (value !== null && typeof value === 'object') {
-    const asyncDispose = (value as Partial<AsyncDisposable>)[Symbol.asyncDispose];
-    if (typeof asyncDispose === 'function') return () => Promise.resolve(asyncDispose.call(value));
-    const dispose = (value as Partial<Disposable>)[Symbol.dispose];
-    if (typeof dispose === 'function') return () => void dispose.call(value);
-  }
+  const resource = value as Partial<AsyncDisposable & Disposable> | null | undefined;
+  const asyncDispose = resource?.[Symbol.asyncDispose];
+  if (typeof asyncDispose === 'function') return () => Promise.resolve(asyncDispose.call(value));
+  const dispose = resource?.[Symbol.dispose];
+  if (typeof dispose === 'function') return () => void dispose.call(value);
   throw new TypeError(
     `Expected \`hook\` to be a function, an AsyncDisposable or a Disposable, got ${describe(value)}`,
   );

@@ -20,9 +20,11 @@ export function writeReportFile(report: ShutdownReport): void {
   }
 }
 
-/** Errors become `{ name, message, code? }`: JSON.stringify would write `{}`. */
+/**
+ * Errors become `{ name, message, code }`, where JSON.stringify would write `{}`; a `code` that is
+ * undefined is left out, as JSON leaves out every undefined value.
+ */
 function serializeError(_key: string, value: unknown): unknown {
   if (!(value instanceof Error)) return value;
-  const { code } = value as { code?: unknown };
-  return { name: value.name, message: value.message, ...(code === undefined ? {} : { code }) };
+  return { name: value.name, message: value.message, code: (value as { code?: unknown }).code };
 }

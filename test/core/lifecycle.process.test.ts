@@ -46,23 +46,29 @@ describe('errors, natural exit and loading', () => {
     );
   });
 
-  it('a process.exit() during the shutdown says on stderr, without DEBUG, which hooks it cut and which never started', async () => {
-    const child = spawnService({
-      hooks: [
-        { name: 'flush', priority: 10, does: 'wait:1000' },
-        { name: 'rude', priority: 10, does: 'exit:3' },
-        { name: 'later', priority: 0, does: 'ok' },
-      ],
-    });
-    await child.ready;
-    child.proc.kill('SIGTERM');
-    const r = await child.result;
-    expect(r.code).toBe(3);
-    expect(r.lines).not.toContain('start later');
-    expect(r.stderr).toBe(
-      'shutdown-hooks: process.exit(3) was called directly; async hooks cannot run. Never started: later. Cut off while running: flush, rude\n',
-    );
-  });
+  it.each([
+    [['later', 'last'], 'later, last'],
+    [[], 'none'],
+  ])(
+    'a process.exit() during the shutdown says on stderr, without DEBUG, which hooks it cut and which never started (%j)',
+    async (after, never) => {
+      const child = spawnService({
+        hooks: [
+          { name: 'flush', priority: 10, does: 'wait:1000' },
+          { name: 'rude', priority: 10, does: 'exit:3' },
+          ...after.map((name, i) => ({ name, priority: -i, does: 'ok' })),
+        ],
+      });
+      await child.ready;
+      child.proc.kill('SIGTERM');
+      const r = await child.result;
+      expect(r.code).toBe(3);
+      expect(r.lines).not.toContain('start later');
+      expect(r.stderr).toBe(
+        `shutdown-hooks: process.exit(3) was called directly; async hooks cannot run. Never started: ${never}. Cut off while running: flush, rude\n`,
+      );
+    },
+  );
 
   it('a process.exit() before any shutdown stays quiet without DEBUG', async () => {
     const r = await spawnNode([fixture('direct-exit.mjs')]).result;

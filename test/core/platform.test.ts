@@ -98,6 +98,9 @@ describe('detectPlatform', () => {
     expect(detectPlatform({ pm_id: '0', PM2_KILL_SIGNAL: 'SIGTERM' })?.signal).toBe('SIGTERM');
     // What is not a time or a signal is left out.
     expect(detectPlatform({ pm_id: '0', kill_timeout: 'soon' })?.graceMs).toBe(1600);
+    expect(detectPlatform({ pm_id: '0', kill_timeout: '0' })?.graceMs).toBe(1600);
+    expect(detectPlatform({ pm_id: '0', kill_timeout: '-5' })?.graceMs).toBe(1600);
+    expect(detectPlatform({ pm_id: '0', kill_timeout: 'Infinity' })?.graceMs).toBe(1600);
     expect(detectPlatform({ pm_id: '0', PM2_KILL_SIGNAL: 'SIGNOPE' })?.signal).toBe('SIGINT');
   });
 
@@ -199,7 +202,36 @@ describe('the platform option', () => {
     expect(() => createShutdown({ platform: 'kubernetse' as PlatformName })).toThrow(
       /`platform`.*'kubernetes'.*got "kubernetse" \(did you mean `kubernetes`\?\)/,
     );
-    expect(() => createShutdown({ platform: true as unknown as false })).toThrow(TypeError);
+    expect(() => createShutdown({ platform: true as unknown as false })).toThrow(
+      new TypeError(
+        `Expected \`platform\` to be 'auto', false or one of ${PLATFORMS.map((row) => `'${row.name}'`).join(', ')}, got true`,
+      ),
+    );
+  });
+
+  it('reads what the environment says of a named platform on the real process only', async () => {
+    vi.stubEnv('PM2_KILL_TIMEOUT', '6000');
+    try {
+      // PM2's own 1.6 s on a fake process; the 6 s PM2 was given on the real one.
+      expect((await timing({ platform: 'pm2' })).deadline).toBe(1300);
+      const sd = createShutdown({
+        platform: 'pm2',
+        process,
+        exit: false,
+        handleErrors: false,
+        naturalExit: false,
+        disconnect: false,
+      });
+      let deadline = -1;
+      sd.onShutdown('probe', (ctx) => {
+        deadline = ctx.deadline;
+      });
+      const done = sd.shutdown();
+      await vi.advanceTimersByTimeAsync(100_000);
+      expect(deadline - (await done).startedAt).toBe(5000);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
@@ -222,7 +254,7 @@ describe('the SHUTDOWN_HOOKS_GRACE warning', () => {
     expect(spy).toHaveBeenCalledTimes(1);
     const [message, options] = spy.mock.calls[0]!;
     expect(message).toMatch(
-      /timeout \(10000 ms, plus the watchdog's 500 ms\).*fly.*5000 ms after its SIGINT/,
+      /timeout \(10000 ms, plus the watchdog's 500 ms\).*fly.*5000 ms after its SIGINT: lower `timeout` or/,
     );
     expect(options).toEqual({ code: 'SHUTDOWN_HOOKS_GRACE' });
     // Again, by another instance or after configure(): nothing more.
@@ -253,12 +285,26 @@ describe('SHUTDOWN_HOOKS_PLATFORM', () => {
       detectPlatform({ SHUTDOWN_HOOKS_PLATFORM: 'none', KUBERNETES_SERVICE_HOST: 'x' }),
     ).toBeNull();
     expect(() => detectPlatform({ SHUTDOWN_HOOKS_PLATFORM: 'flyio' })).toThrow(
-      /SHUTDOWN_HOOKS_PLATFORM to be 'none' or one of 'pm2'.*got "flyio"/,
+      new TypeError(
+        `Expected SHUTDOWN_HOOKS_PLATFORM to be 'none' or one of ${PLATFORMS.map((row) => `'${row.name}'`).join(', ')}, got "flyio"`,
+      ),
     );
   });
 });
 
 describe('a delay of your own under a platform', () => {
+  it('within the platform budget: the budget holds it', async () => {
+    expect(await timing({ platform: 'kubernetes', delay: 1000 })).toMatchObject({
+      startedAt: 1000,
+      deadline: 25_000,
+    });
+    // As long as the budget itself (pm2: 1300 ms), no hook would run in it: the budget follows.
+    expect(await timing({ platform: 'pm2', delay: 1300 })).toMatchObject({
+      startedAt: 1300,
+      deadline: 2600,
+    });
+  });
+
   it('longer than the platform budget: the budget comes after it, and the grace warning says so', async () => {
     expect(await timing({ platform: 'pm2', delay: 5000 })).toMatchObject({
       startedAt: 5000,
