@@ -198,6 +198,33 @@ describe('the platform option', () => {
     expect(exits).toEqual([130]);
   });
 
+  it('pm2 stopping with another signal (PM2_KILL_SIGNAL): Ctrl-C twice still forces', async () => {
+    vi.stubEnv('PM2_KILL_SIGNAL', 'SIGTERM');
+    const exits: number[] = [];
+    const before = process.listeners('SIGINT');
+    const sd = createShutdown({
+      platform: 'pm2',
+      process,
+      exit: (code) => exits.push(code),
+      handleErrors: false,
+      naturalExit: false,
+      disconnect: false,
+    });
+    try {
+      sd.onShutdown('slow', () => new Promise((resolve) => setTimeout(resolve, 500)));
+      // This instance's listener on the real process, called as the signal would call it.
+      const [sigint] = process.listeners('SIGINT').filter((l) => !before.includes(l));
+      sigint!('SIGINT');
+      sigint!('SIGINT');
+      await vi.advanceTimersByTimeAsync(10);
+      expect(exits).toEqual([130]);
+    } finally {
+      await vi.advanceTimersByTimeAsync(1000);
+      sd.uninstall();
+      vi.unstubAllEnvs();
+    }
+  });
+
   it('refuses an unknown name, naming the rows and the one meant', () => {
     expect(() => createShutdown({ platform: 'kubernetse' as PlatformName })).toThrow(
       /`platform`.*'kubernetes'.*got "kubernetse" \(did you mean `kubernetes`\?\)/,
