@@ -26,6 +26,11 @@ export default {
   // The run waits on timers and child processes more than it computes: on two cores, five
   // runners keep both busy, where two leave them three-quarters idle.
   concurrency: 5,
+  // Stryker gives a mutant timeoutFactor × the time its tests took in the initial run (one runner,
+  // alone) plus timeoutMS. Five runners on two cores run each test up to three times slower than
+  // that: at the default factor (1.5) a surviving mutant whose tests spawn processes is reported
+  // as timed out, which counts as detected.
+  timeoutFactor: 3,
   timeoutMS: 10_000,
   thresholds: { high: 95, low: 90, break: null },
   // Reruns test only the mutants whose code or tests changed (reports/stryker-incremental.json).
