@@ -205,4 +205,37 @@ describe('ctx.signal', () => {
     await sd.shutdown();
     expect(signal!.aborted).toBe(false);
   });
+
+  it('is one signal however often it is read, and the abort reaches what was given it first', async () => {
+    const { sd } = harness();
+    let first: AbortSignal | undefined;
+    let second: AbortSignal | undefined;
+    sd.onShutdown(
+      'reads twice',
+      async (ctx) => {
+        first = ctx.signal;
+        second = ctx.signal;
+        await waitForAbort(ctx);
+      },
+      { timeout: 100 },
+    );
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(100);
+    await done;
+    expect(second).toBe(first);
+    expect(first!.aborted).toBe(true);
+  });
+
+  it('takes any number of listeners without a MaxListenersExceededWarning', async () => {
+    const { sd } = harness();
+    const warn = vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
+    sd.onShutdown('hands it on', (ctx) => {
+      // An AbortSignal warns at its eleventh listener unless its limit is lifted.
+      for (let n = 0; n < 11; n += 1) ctx.signal.addEventListener('abort', () => {});
+    });
+    await sd.shutdown();
+    const calls = warn.mock.calls.length;
+    warn.mockRestore();
+    expect(calls).toBe(0);
+  });
 });

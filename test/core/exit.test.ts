@@ -149,7 +149,8 @@ describe('exit: true', () => {
       fake.emit('SIGINT');
       await running;
       fake.emit('SIGINT');
-      await exited();
+      // At once, before the emit returns: no turn of the event loop for the hooks still running.
+      expect(exit).toHaveBeenCalledTimes(1);
       expect(exit).toHaveBeenCalledWith(130);
       expect(forced).toHaveBeenCalledWith({ signal: 'SIGINT', running: ['hangs'], exitCode: 130 });
       // The report still follows, and in a real process that exit would come too late to matter.
@@ -191,6 +192,17 @@ describe('the watchdog', () => {
     expect(started).toBe(false);
     await done;
     await exited();
+  });
+
+  it('with no hook, is armed before the delay that holds the process', async () => {
+    const { sd, done } = exiting({ delay: 50 });
+    sd.install();
+    void sd.shutdown();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(startWatchdog).toHaveBeenCalledTimes(1);
+    await done;
+    await exited();
+    expect(startWatchdog).toHaveBeenCalledTimes(1);
   });
 
   it('is armed after the quick-start drains and before any other hook of their group', async () => {

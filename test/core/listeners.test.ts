@@ -156,6 +156,13 @@ describe('triggers', () => {
     expect(exits).toEqual([3]);
   });
 
+  it('leaves a natural exit alone when no hook is registered', () => {
+    const { sd, fake } = harness();
+    sd.install();
+    fake.emit('beforeExit', 0);
+    expect(sd.state).toBe('running');
+  });
+
   it('naturalExit: false leaves a natural exit alone', () => {
     const fake = createFakeProcess();
     const sd = createShutdown({ process: fake, exit: false, naturalExit: false });
@@ -184,6 +191,14 @@ describe('diagnostics', () => {
     expect(
       lines.some((l) => l.includes('process.exit(2)') && l.includes('flush-queue, close-db')),
     ).toBe(true);
+  });
+
+  it('says nothing of a direct process.exit() during a shutdown that has no hook to lose', async () => {
+    const { sd, fake } = harness();
+    sd.install();
+    sd.on('shutdown', () => fake.emit('exit', 0));
+    await sd.shutdown();
+    expect(fake.stderr.output).toBe('');
   });
 
   it('writes nothing to stderr on a normal shutdown', async () => {
