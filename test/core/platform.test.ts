@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { RUNTIME, runtimeOf } from '../../src/core/runtime.js';
 import {
   createShutdown,
   DEFAULTS,
@@ -345,5 +346,14 @@ describe('a delay of your own under a platform', () => {
     expect(spy.mock.calls[0]![0]).toMatch(
       /timeout \(6300 ms: your delay of 5000 ms, then the hooks' budget, plus the watchdog's 160 ms\).*pm2's SIGKILL, 1600 ms after its SIGINT: lower `delay`/,
     );
+  });
+});
+
+describe('the runtime', () => {
+  it('is told by what process.versions names: Bun and Deno name themselves, Node does not', () => {
+    expect(runtimeOf({ node: '22.0.0', bun: '1.2.0' })).toBe('bun');
+    expect(runtimeOf({ node: '20.11.1', deno: '2.1.0' })).toBe('deno');
+    expect(runtimeOf({ node: '20.20.2' })).toBe('node');
+    expect(RUNTIME).toBe(runtimeOf(process.versions));
   });
 });
