@@ -357,3 +357,36 @@ describe('the runtime', () => {
     expect(RUNTIME).toBe(runtimeOf(process.versions));
   });
 });
+
+describe('PLATFORMS', () => {
+  it('holds each platform stop signal, grace period and routing lag, and the timeout each gives', async () => {
+    const rows = [
+      // name, signal, graceMs, lagMs, the default timeout (5/6 of the grace, whole seconds from 10 s)
+      ['pm2', 'SIGINT', 1600, 0, 1300],
+      ['kubernetes', 'SIGTERM', 30_000, 5000, 25_000],
+      ['ecs', 'SIGTERM', 30_000, 0, 25_000],
+      ['cloud-run', 'SIGTERM', 10_000, 0, 8000],
+      ['fly', 'SIGINT', 5000, 0, 4100],
+      ['heroku', 'SIGTERM', 30_000, 0, 25_000],
+      ['render', 'SIGTERM', 30_000, 0, 25_000],
+      ['development', 'SIGUSR2', 3000, 0, 2500],
+      ['systemd', 'SIGTERM', 90_000, 0, 75_000],
+      ['docker', 'SIGTERM', 10_000, 0, 8000],
+    ] as const;
+    expect(PLATFORMS).toEqual(
+      rows.map(([name, signal, graceMs, lagMs]) => ({
+        name,
+        signal,
+        graceMs,
+        graceFrom: 'default',
+        lagMs,
+      })),
+    );
+    for (const [name, , , lagMs, timeout] of rows) {
+      expect(await timing({ platform: name }), name).toMatchObject({
+        startedAt: lagMs,
+        deadline: timeout,
+      });
+    }
+  });
+});
