@@ -11,6 +11,7 @@ import {
 } from '../../src/core/errors.js';
 import { validateSignals } from '../../src/core/signals.js';
 import {
+  didYouMean,
   describe as render,
   validateMs,
   validateName,
@@ -161,6 +162,21 @@ describe('bad input', () => {
     expect(validateMs(2 ** 31 - 1, 't')).toBe(2 ** 31 - 1);
     expect(validateMs(0, 'd', { allowZero: true })).toBe(0);
     expect(validateName('x', 'name')).toBe('x');
+  });
+
+  // A slip is at most two single-letter edits, counted over the whole key, and keys shorter than
+  // four letters get no guess (two edits of a three-letter key leave one letter in common).
+  it.each([
+    ['tiemout', ['timeout'], ' (did you mean `timeout`?)'],
+    ['dleay', ['delay'], ' (did you mean `delay`?)'],
+    ['dela', ['delay'], ' (did you mean `delay`?)'],
+    ['delayxx', ['delay'], ' (did you mean `delay`?)'],
+    ['del', ['delay'], ''],
+    ['tmo', ['timeout', 'tmp'], ''],
+    ['delayxxx', ['delay'], ''],
+    ['Timeout', ['delay', 'timeout'], ' (did you mean `timeout`?)'],
+  ])('didYouMean(%j, %j) is %j', (given, known, hint) => {
+    expect(didYouMean(given, known)).toBe(hint);
   });
 
   it.each([null, 5, {}, { on() {} }])('process: %j is refused', (proc) => {

@@ -62,6 +62,16 @@ describe('createWorkTracker', () => {
     const idle = jobs.idle();
     job.resolve();
     await expect(idle).resolves.toBeUndefined();
+    // And again: every time the work drains, not only the first.
+    const next = deferred();
+    void jobs.track(next.promise);
+    let again = false;
+    void jobs.idle().then(() => {
+      again = true;
+    });
+    next.resolve();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(again).toBe(true);
     jobs.close();
     expect((await sd.shutdown()).hooks).toEqual([]);
     expect(() => createWorkTracker({ shutdown: sd, priority: Number.NaN })).toThrow(/`priority`/);
