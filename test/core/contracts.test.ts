@@ -207,6 +207,20 @@ describe('contracts', () => {
     expect((await done).hooks.map((h) => h.status)).toEqual(['timeout', 'ok']);
   });
 
+  it("a hook's own delay comes before its share, and the share is of the time left after it", async () => {
+    const { sd } = harness({ timeout: 8000 });
+    const events: TimeoutEvent[] = [];
+    sd.on('timeout', (e) => events.push(e));
+    sd.onShutdown('drain-like', waitForAbort, {
+      [HOOK_TRAITS]: { share: 0.75, delay: 2000 },
+    } as HookOptions);
+    sd.onShutdown('after', () => {}, { priority: Priority.RESOURCE });
+    const done = sd.shutdown();
+    await vi.advanceTimersByTimeAsync(6500);
+    expect(events).toEqual([{ name: 'drain-like', timeout: 6500, global: false }]);
+    expect((await done).hooks.map((h) => h.status)).toEqual(['timeout', 'ok']);
+  });
+
   it('as the last group, a hook with a share may use all the time left', async () => {
     const { sd } = harness({ timeout: 8000 });
     sd.onShutdown('drain-like', waitForAbort, { [HOOK_TRAITS]: { share: 0.75 } } as HookOptions);

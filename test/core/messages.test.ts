@@ -146,6 +146,11 @@ describe('bad input', () => {
       'Unknown option `x` in `options`; expected one of: delay',
     ],
     [() => validateSignals([5]), 'Expected `signals` to hold signal names like "SIGTERM", got 5'],
+    // A nested array would pass as a property key ('SIGTERM'): only strings are names.
+    [
+      () => validateSignals([['SIGTERM']]),
+      'Expected `signals` to hold signal names like "SIGTERM", got an array',
+    ],
     [
       () => validateSignals(['SIGKILL']),
       'Expected `signals` to hold signals that are safe to handle, got "SIGKILL" (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGKILL, SIGSTOP are refused)',
