@@ -105,6 +105,20 @@ describe('detectPlatform', () => {
     expect(detectPlatform({ pm_id: '0', PM2_KILL_SIGNAL: 'SIGNOPE' })?.signal).toBe('SIGINT');
   });
 
+  it("PM2's variables change the pm2 row only", () => {
+    const pm2 = { kill_timeout: '7000', PM2_KILL_SIGNAL: 'SIGUSR2' };
+    expect(detectPlatform({ ...pm2, FLY_APP_NAME: 'api' })).toMatchObject({
+      name: 'fly',
+      signal: 'SIGINT',
+      graceMs: 5000,
+      graceFrom: 'default',
+    });
+    expect(detectPlatform({ ...pm2, DYNO: 'web.1' })).toMatchObject({
+      signal: 'SIGTERM',
+      graceMs: 30_000,
+    });
+  });
+
   it('lists every row once, frozen', () => {
     const names = PLATFORMS.map((row) => row.name);
     expect(new Set(names).size).toBe(names.length);
@@ -179,6 +193,8 @@ describe('the platform option', () => {
   it("pm2: PM2's second SIGINT never forces; elsewhere Ctrl-C twice still does (130)", async () => {
     for (const [platform, exitCodes] of [
       ['pm2', [0]],
+      // Fly stops with SIGINT too, once.
+      ['fly', [130]],
       ['docker', [130]],
       [false, [130]],
     ] as const) {
