@@ -10,6 +10,19 @@ export const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+/**
+ * The median of `measure(key)` for each key, measured in rounds of one run per key: a machine
+ * whose speed drifts during the run (frequency, neighbours) then shifts every key alike, where
+ * measuring one key's runs after another's would put the drift into their ratio.
+ */
+export async function interleavedMedians(keys, rounds, measure) {
+  const times = new Map(keys.map((key) => [key, []]));
+  for (let i = 0; i < rounds; i++) {
+    for (const key of keys) times.get(key).push(await measure(key));
+  }
+  return Object.fromEntries(keys.map((key) => [key, median(times.get(key))]));
+}
+
 export const round = (value, digits = 1) => Number(value.toFixed(digits));
 
 /** Spawns a child and resolves once it prints `ready`. */

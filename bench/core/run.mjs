@@ -2,7 +2,15 @@
 // (c) heap per registered hook, (d) time from SIGTERM to the listener closing, (e) the cost of
 // registering and unregistering a hook with the registry otherwise empty. Each is a median over repeats, against a baseline from the same run.
 import { fileURLToPath } from 'node:url';
-import { installClean, median, printTable, round, startChild, timeRun } from '../lib.mjs';
+import {
+  installClean,
+  interleavedMedians,
+  median,
+  printTable,
+  round,
+  startChild,
+  timeRun,
+} from '../lib.mjs';
 
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 15);
@@ -60,20 +68,14 @@ async function importCost() {
   }
   // In-process, the path users take (`import`), and `require`, each against importing p-timeout
   // alone (a tiny ESM package) the same way, in fresh processes.
-  const inProcess = {};
-  for (const [kind, name] of [
-    ['esm', 'shutdown-hooks'],
-    ['esm', 'p-timeout'],
-    ['cjs', 'shutdown-hooks'],
-    ['cjs', 'eventemitter3'],
-  ]) {
-    const times = [];
-    for (let i = 0; i < REPEATS * 2; i++) {
-      const { out } = await timeRun([here('./import-child.mjs'), kind, name], { cwd: dir });
-      times.push(Number(out));
-    }
-    inProcess[`${kind} ${name}`] = median(times);
-  }
+  const inProcess = await interleavedMedians(
+    ['esm shutdown-hooks', 'esm p-timeout', 'cjs shutdown-hooks', 'cjs eventemitter3'],
+    REPEATS * 2,
+    async (key) => {
+      const { out } = await timeRun([here('./import-child.mjs'), ...key.split(' ')], { cwd: dir });
+      return Number(out);
+    },
+  );
   return { empty: median(empty), lib: median(lib), registered: median(registered), inProcess };
 }
 

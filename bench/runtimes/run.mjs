@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runtimeBinary } from '../../scripts/runtime-binary.mjs';
 import { inFlight } from '../drain/load.mjs';
-import { installClean, median, printTable, round, timeRun } from '../lib.mjs';
+import { installClean, interleavedMedians, median, printTable, round, timeRun } from '../lib.mjs';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const here = (file) => fileURLToPath(new URL(file, import.meta.url));
@@ -30,16 +30,10 @@ async function importCost(runtime, dir) {
   const child = join(dir, 'import-child.mjs');
   copyFileSync(here('../core/import-child.mjs'), child);
   const [command, ...prefix] = runtime.run;
-  const cost = {};
-  for (const name of ['shutdown-hooks', 'p-timeout']) {
-    const times = [];
-    for (let i = 0; i < REPEATS * 2; i++) {
-      const { out } = await timeRun([...prefix, child, 'esm', name], { cwd: dir, command });
-      times.push(Number(out));
-    }
-    cost[name] = median(times);
-  }
-  return cost;
+  return interleavedMedians(['shutdown-hooks', 'p-timeout'], REPEATS * 2, async (name) => {
+    const { out } = await timeRun([...prefix, child, 'esm', name], { cwd: dir, command });
+    return Number(out);
+  });
 }
 
 async function drain(runtime, protocol, contender) {
