@@ -297,7 +297,8 @@ describe('shutdown-hooks rehearse: bad usage and failing services', () => {
         { DELAY_MS: '0' },
       );
       const json = JSON.parse(r.stdout);
-      expect(r.code).toBe(0);
+      // On a failure, the whole rehearsal says why (the exit, the failed requests, the report).
+      expect(r.code, r.stdout).toBe(0);
       expect(json.platform).toBe('pm2');
       expect(json.report).toMatchObject({ platform: 'pm2', reason: 'SIGINT', exitCode: 0 });
       expect(json.exit).toMatchObject({ code: 0, killed: false });
